@@ -1,0 +1,318 @@
+"""A realistic demo township, seeded, modelled on the campaign's documents (seeds/000–004).
+
+The same generator makes the test fixtures. Clean branches are consistent by construction (valid
+身份证号, dates inside the campaign, votes adding up, nothing overdue); the planted mistakes are listed
+in :data:`PLANTED` so that tests can assert exactly the findings they call for.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import random
+import shutil
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from . import schema
+from .normalize import id_check_digit, period_end, period_label
+from .schema import Branch
+from .templates import branch_filename, write_branch_workbook, write_registry
+
+COMMITTEE = "德新镇党委"
+PERIOD = "2011Q2"
+CAMPAIGN = (dt.date(2010, 5, 1), dt.date(2012, 6, 30))
+REGION = "430522"  # 新邵县, the county of seed 003
+INBOX = "收件箱"
+REGISTRY_FILE = "支部名单.xlsx"
+
+SURNAMES = "王李张刘陈杨黄赵吴周徐孙马朱胡郭何林罗高郑梁谢宋唐邓曾彭曹袁"
+GIVEN = "伟芳娜敏静丽强磊军洋勇艳杰涛明超秀霞平刚桂英华建国红梅志文斌海云春兰德福玉珍淑凤"
+VILLAGES = ("红星", "光明", "新华", "和平", "向阳", "东风", "民主", "团结", "胜利", "联合", "青山", "石桥", "大塘",
+            "枫林", "白沙", "金龙", "长岭", "竹山", "太平", "龙泉", "高桥", "荷花", "杨柳", "丰收", "双江", "桃源",
+            "马鞍", "新田", "茶园", "龙口", "黄土", "坪上", "塘湾", "槐树")
+
+# (type as the registry states it, how each branch of that type is named), in seed 000's order
+SPREAD = (
+    ("机关", ("{t}机关党支部",)),
+    ("村", ("{v}村党支部",) * 20),
+    ("社区", ("{v}社区党支部",) * 2),
+    ("医疗卫生", ("{t}中心卫生院党支部", "{v}卫生院党支部")),
+    ("学校", ("{t}中学党支部", "{t}中心小学党支部")),
+    ("离退休", ("{t}老龄党支部",)),
+    ("非公企业", ("{v}建材有限公司党支部", "{v}油茶开发有限公司党支部")),
+    ("社会组织", ("{t}个体劳动者协会党支部",)),
+)
+
+# What each planted file carries; keys are branch positions (1-based), as codes DX%03d.
+PLANTED: dict[int, str] = {
+    3: "units and full-width digits typed into numbers",
+    4: "dates typed in every form",
+    5: "是/否 as √/×, choices with extra words",
+    6: "a title row inserted above the header, blank rows, columns reordered",
+    7: "errors: 实际参加人数 > 应参加人数, a wrong ID check digit, an empty required cell, 已完成 without date",
+    8: "submitted twice (an older copy too)",
+    9: "warnings: 党员总数 disagrees with 党员名册, a 示范岗 member not in 党员名册",
+    10: "a WPS lock file beside it",
+}
+NEVER_REPORTS = 2  # this registry branch never sends a file (the chase list)
+
+
+def _name(rng: random.Random) -> str:
+    return rng.choice(SURNAMES) + "".join(rng.choice(GIVEN) for _ in range(rng.choice((1, 2, 2))))
+
+
+def _date(rng: random.Random, lo: dt.date, hi: dt.date) -> dt.date:
+    return lo + dt.timedelta(days=rng.randint(0, max(0, (hi - lo).days)))
+
+
+def _phone(rng: random.Random) -> str:
+    return rng.choice(("138", "139", "135", "137", "150", "151", "158", "187")) + f"{rng.randint(0, 99999999):08d}"
+
+
+def make_id(rng: random.Random, born: dt.date, sex: str) -> str:
+    seq = rng.randint(0, 99) * 10 + (rng.choice((1, 3, 5, 7, 9)) if sex == "男" else rng.choice((0, 2, 4, 6, 8)))
+    first17 = f"{REGION}{born:%Y%m%d}{seq:03d}"
+    return first17 + id_check_digit(first17)
+
+
+@dataclass
+class DemoBranch:
+    branch: Branch
+    members: list[dict[str, Any]] = field(default_factory=list)
+    data: dict[str, Any] = field(default_factory=dict)
+
+
+def registry_branches(n: int = 31, rng: random.Random | None = None) -> list[Branch]:
+    rng = rng or random.Random(2011)
+    town = COMMITTEE.removesuffix("党委")
+    villages = list(VILLAGES)
+    rng.shuffle(villages)
+    names: list[tuple[str, str]] = []
+    for org_type, patterns in SPREAD:
+        for pattern in patterns:
+            names.append((org_type, pattern.format(t=town, v=villages.pop())))
+    # A small demo keeps the planted positions (all villages) and one branch of every type.
+    while len(names) > n:
+        counts = {t: sum(1 for x, _ in names if x == t) for t, _ in names}
+        if counts["村"] > 9:
+            idx = max(i for i, (t, _) in enumerate(names) if t == "村")
+        elif any(c > 1 for t, c in counts.items() if t != "村"):
+            idx = max(i for i, (t, _) in enumerate(names) if t != "村" and counts[t] > 1)
+        else:
+            raise ValueError(f"a demo township needs at least {len(names)} branches")
+        names.pop(idx)
+    branches = []
+    for i, (org_type, name) in enumerate(names, 1):
+        branches.append(Branch(code=f"DX{i:03d}", name=name, type=org_type, parent=COMMITTEE,
+                               secretary=_name(rng), phone=_phone(rng)))
+    return branches
+
+
+def branch_data(b: Branch, rng: random.Random, members_n: int | None = None) -> dict[str, Any]:
+    """A consistent, clean filled workbook for one branch."""
+    end = period_end(PERIOD)
+    start = CAMPAIGN[0]
+    size = members_n or (rng.randint(20, 60) if b.type == "村" else rng.randint(8, 30))
+    members = []
+    for i in range(size):
+        sex = "男" if rng.random() < 0.72 else "女"
+        born = _date(rng, dt.date(1938, 1, 1), dt.date(1988, 12, 31))
+        probationer = i >= 2 and rng.random() < 0.06
+        if probationer:
+            joined = _date(rng, end - dt.timedelta(days=300), end - dt.timedelta(days=30))
+        else:
+            joined = _date(rng, dt.date(born.year + 19, 1, 1), dt.date(2009, 12, 31))
+        members.append({
+            "序号": i + 1, "姓名": _name(rng), "性别": sex, "民族": "汉族" if rng.random() < 0.9 else "苗族",
+            "出生日期": born, "身份证号": make_id(rng, born, sex), "入党日期": joined,
+            "党员类别": "预备党员" if probationer else "正式党员",
+            "学历": rng.choice(("大学本科", "大学专科", "中专", "高中", "初中", "初中", "小学及以下")),
+            "工作单位及职务": b.name.removesuffix("党支部") + rng.choice(("", " 组长", " 会计", " 职工")),
+            "是否流动党员": "是" if b.type == "村" and rng.random() < 0.15 else "否",
+            "联系电话": _phone(rng), "民主评议等次": "优秀" if rng.random() < 0.2 else "合格",
+        })
+    for m in [m for m in members if m["民主评议等次"] == "优秀"][size // 3:]:
+        m["民主评议等次"] = "合格"  # 优秀 is capped at a third of the members
+    names = [m["姓名"] for m in members]
+    secretary = b.secretary
+    formal = sum(m["党员类别"] == "正式党员" for m in members)
+    info = {
+        "所属党委": COMMITTEE, "党组织名称": b.name, "党组织编码": b.code, "党组织类型": b.type,
+        "上级党组织": COMMITTEE, "书记姓名": secretary, "联系电话": b.phone, "填报人": _name(rng),
+        "填报日期": dt.date(2011, 6, rng.randint(24, 30)), "报告期": period_label(PERIOD),
+        "争创主题": rng.choice(("强班子、带队伍、促发展", "服务群众、争当先锋", "学习创新、争创一流")),
+        "特色党支部类型": rng.choice(("致富型", "服务型", "学习型", "和谐型", "廉洁型")),
+        "是否成立领导小组": "是", "是否制定实施方案": "是", "动员大会日期": dt.date(2011, 5, rng.randint(8, 15)),
+        "党员总数": size, "正式党员数": formal, "预备党员数": size - formal,
+        "流动党员数": sum(m["是否流动党员"] == "是" for m in members),
+    }
+    commitments = []
+    kinds = ("带头学习提高", "带头争创佳绩", "带头服务群众", "带头遵纪守法", "带头弘扬正气")
+    for i in range(rng.randint(3, 10)):
+        by_branch = i == 0
+        made = _date(rng, dt.date(2010, 6, 1), dt.date(2011, 5, 31))
+        due = _date(rng, made + dt.timedelta(days=30), dt.date(2011, 12, 31))
+        status = "已完成" if due <= end or rng.random() < 0.4 else rng.choice(("推进中", "未开始"))
+        done = _date(rng, made, min(due, end)) if status == "已完成" else None
+        commitments.append({
+            "序号": i + 1, "承诺主体": "党组织" if by_branch else "党员", "承诺人": b.name if by_branch else rng.choice(names),
+            "承诺类别": rng.choice(kinds), "承诺内容": rng.choice(("为五保户送米送油", "帮扶2户困难户脱贫", "带头参加义务劳动",
+                                                                "组织技术培训1次", "调解邻里纠纷", "带头移风易俗")),
+            "承诺日期": made, "计划完成日期": due, "完成情况": status, "实际完成日期": done,
+            "群众评价": rng.choice(("满意", "满意", "基本满意")) if status == "已完成" else None,
+        })
+    activities = []
+    for i in range(rng.randint(4, 10)):
+        should = size
+        activities.append({
+            "序号": i + 1, "活动日期": _date(rng, start, end),
+            "活动类型": "动员大会" if i == 0 else rng.choice(("集中学习", "主题党日", "专题培训", "宣传教育", "座谈走访", "志愿服务")),
+            "活动主题": rng.choice(("学习党章", "学习十七届四中全会精神", "创先争优动员", "党员承诺践诺", "清洁家园", "走访困难群众")),
+            "应参加人数": should, "实际参加人数": should - rng.randint(0, max(1, should // 5)),
+            "学时": rng.choice((1, 1.5, 2, 3)), "地点": rng.choice(("会议室", "村部", "活动室")),
+        })
+    projects = []
+    for i in range(rng.randint(1, 4)):
+        funds = round(rng.uniform(0.5, 40), 1)
+        began = _date(rng, start, end - dt.timedelta(days=20))
+        status = rng.choice(("已完成", "实施中", "计划中"))
+        projects.append({
+            "序号": i + 1, "项目名称": rng.choice(("硬化村组公路", "修建饮水工程", "整治山塘", "建设文化广场", "慰问困难党员",
+                                               "安装路灯", "发展油茶基地")),
+            "项目类别": rng.choice(("基础设施", "产业致富", "环境整治", "文化活动", "民生救助", "平安建设")),
+            "投入资金（万元）": funds, "其中争取上级资金（万元）": round(funds * rng.uniform(0, 0.8), 1),
+            "受益户数": rng.randint(10, 400), "开始日期": began if status != "计划中" else None,
+            "完成情况": status, "完成日期": _date(rng, began, end) if status == "已完成" else None,
+            "责任人": rng.choice(names),
+        })
+    concerns = []
+    for i in range(rng.randint(2, 8)):
+        registered = _date(rng, dt.date(2011, 1, 1), end - dt.timedelta(days=5))
+        limit = registered + dt.timedelta(days=rng.choice((7, 15, 30, 60)))
+        settled = _date(rng, registered, min(limit, end)) if limit <= end or rng.random() < 0.5 else None
+        concerns.append({
+            "序号": i + 1, "登记日期": registered, "反映人": _name(rng),
+            "反映问题": rng.choice(("水渠堵塞", "路灯不亮", "低保申请", "邻里宅基地纠纷", "垃圾清运不及时", "农资价格")),
+            "问题类别": rng.choice(("生产发展", "基础设施", "社会保障", "矛盾纠纷", "环境卫生")),
+            "承办人": rng.choice(names), "办结时限": limit, "办结日期": settled,
+            "办理结果": "已办结" if settled else None, "群众满意度": rng.choice(("满意", "基本满意")) if settled else None,
+        })
+    posts_types = schema.BRANCH_SHEET["示范岗"].field("岗位类型").choices[:-1]
+    posts = [{"序号": i + 1, "岗位类型": rng.choice(posts_types), "认领党员": who,
+              "岗位职责": "带头做好本岗位工作", "认领日期": _date(rng, dt.date(2010, 6, 1), end)}
+             for i, who in enumerate(rng.sample(names, k=min(len(names), rng.randint(2, 8))))]
+    voters = rng.randint(size, size + 30)
+    unhappy = rng.randint(0, 2)
+    basic = rng.randint(0, max(0, voters // 6))
+    votes = {"民主测评参评人数": voters, "满意票": voters - unhappy - basic, "基本满意票": basic, "不满意票": unhappy}
+    scores = {label: rng.randint(14, 20) for label in ("领导班子好", "党员队伍好", "工作机制好", "工作业绩好", "群众反映好")}
+    awards = [{"序号": 1, "表彰类别": "优秀共产党员", "对象名称": rng.choice(names), "推荐级别": rng.choice(("乡镇", "县")),
+               "主要事迹": "带领群众发展产业", "评选结果": rng.choice(("推荐中", "已获评"))}] if rng.random() < 0.6 else []
+    return {"基本信息": info, "党员名册": members, "公开承诺": commitments, "活动记录": activities,
+            "为民办实事": projects, "民情台账": concerns, "示范岗": posts, "考核测评": {**scores, **votes},
+            "评选表彰": awards}
+
+
+def _plant_data(pos: int, data: dict[str, Any]) -> None:
+    """Mistakes that live in cell values (written as staff would type them)."""
+    info = data["基本信息"]
+    if pos == 3:
+        data["活动记录"][0]["应参加人数"] = str(data["活动记录"][0]["应参加人数"]).translate(
+            str.maketrans("0123456789", "０１２３４５６７８９"))
+        data["活动记录"][1]["实际参加人数"] = f"{data['活动记录'][1]['实际参加人数']}人"
+        data["为民办实事"][0]["投入资金（万元）"] = f"{data['为民办实事'][0]['投入资金（万元）']}万元"
+        data["为民办实事"][0]["受益户数"] = f"{data['为民办实事'][0]['受益户数'] + 1000:,}"
+    elif pos == 4:
+        forms = ("{d.year}.{d.month}.{d.day}", "{d.year}年{d.month}月{d.day}日", "{d:%Y%m%d}", "{d.year}/{d.month:02d}/{d.day:02d}")
+        for i, rec in enumerate(data["活动记录"][:4]):
+            rec["活动日期"] = forms[i].format(d=rec["活动日期"])
+        info["填报日期"] = "{d.year}-{d.month}-{d.day}".format(d=info["填报日期"])
+    elif pos == 5:
+        info["是否成立领导小组"] = "√"
+        info["是否制定实施方案"] = "Y"
+        info["党组织类型"] = info["党组织类型"] + "党支部"
+        data["党员名册"][0]["党员类别"] = "正式"
+        data["党员名册"][1]["是否流动党员"] = "×"
+    elif pos == 7:
+        act = data["活动记录"][0]
+        act["实际参加人数"] = act["应参加人数"] + 3
+        bad = data["党员名册"][1]["身份证号"]
+        data["党员名册"][1]["身份证号"] = bad[:17] + ("0" if bad[17] != "0" else "1")
+        data["党员名册"][2]["入党日期"] = None
+        done = next((c for c in data["公开承诺"] if c["完成情况"] == "已完成"), data["公开承诺"][0])
+        done["完成情况"], done["实际完成日期"] = "已完成", None
+    elif pos == 9:
+        info["党员总数"] = info["党员总数"] + 2
+        data["示范岗"].append({"序号": len(data["示范岗"]) + 1, "岗位类型": "其他", "认领党员": "查无此人",
+                              "认领日期": dt.date(2011, 5, 20)})
+
+
+def _plant_layout(path: Path) -> None:
+    """Structural mess staff make in Excel: a title row, blank rows, swapped columns."""
+    import openpyxl
+
+    wb = openpyxl.load_workbook(path)
+    ws = wb["党员名册"]
+    for sheet in wb.worksheets:
+        sheet.protection.sheet = False
+    ws.insert_rows(1)
+    ws["A1"] = "德新镇党员名册（2011年）"
+    last = ws.max_row
+    ws.insert_rows(6, 2)  # two blank rows inside the data
+    # swap 姓名 (B) and 性别 (C) across header and data
+    for row in ws.iter_rows(min_row=1, max_row=last + 2, min_col=2, max_col=3):
+        row[0].value, row[1].value = row[1].value, row[0].value
+    wb.save(path)
+
+
+@dataclass
+class Demo:
+    folder: Path
+    registry: Path
+    inbox: Path
+    branches: list[Branch]
+    files: dict[str, Path]
+
+    def planted(self) -> dict[str, str]:
+        return {self.branches[p - 1].code: what for p, what in PLANTED.items() if p <= len(self.branches)}
+
+
+def make_demo(folder: str | os.PathLike[str] = "cxzy-demo", n_branches: int = 31, seed: int = 2011,
+              members_n: int | None = None, messy: bool = True) -> Demo:
+    """Write a registry and filled branch workbooks into ``folder`` (its 收件箱 holds the files)."""
+    rng = random.Random(seed)
+    out = Path(folder)
+    inbox = out / INBOX
+    if inbox.exists():
+        shutil.rmtree(inbox)
+    inbox.mkdir(parents=True)
+    branches = registry_branches(n_branches, rng)
+    settings = {"所属党委": COMMITTEE, "报告期": period_label(PERIOD), "活动开始日期": CAMPAIGN[0],
+                "活动结束日期": CAMPAIGN[1], "报送截止日期": dt.date(2011, 7, 5)}
+    registry = write_registry(out / REGISTRY_FILE, branches, settings)
+    files: dict[str, Path] = {}
+    for pos, b in enumerate(branches, 1):
+        data = branch_data(b, rng, members_n)
+        if messy and pos == NEVER_REPORTS:
+            continue
+        if messy:
+            _plant_data(pos, data)
+        path = inbox / branch_filename(b)
+        write_branch_workbook(path, b, committee=COMMITTEE, period=PERIOD, data=data)
+        files[b.code] = path
+        if not messy:
+            continue
+        if pos == 6:
+            _plant_layout(path)
+        elif pos == 8:
+            older = dict(data)
+            older["基本信息"] = {**data["基本信息"], "填报日期": dt.date(2011, 6, 20)}
+            write_branch_workbook(inbox / f"{b.code}_{b.name}（旧）.xlsx", b, committee=COMMITTEE, period=PERIOD,
+                                  data=older)
+        elif pos == 10:
+            (inbox / f"~${path.name}").write_bytes(b"\x0bWPS lock\x00" + b"\x00" * 150)
+    if messy:
+        (inbox / "报送说明.txt").write_text("各支部报表已收齐，请查收。\n", encoding="utf-8")
+    return Demo(out, registry, inbox, branches, files)

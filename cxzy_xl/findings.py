@@ -1,0 +1,86 @@
+"""Findings are data: one frozen record per problem, codes as an Enum carrying severity and message."""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass
+from enum import Enum
+from typing import Any
+
+
+class Severity(str, Enum):
+    ERROR = "error"
+    WARNING = "warning"
+    INFO = "info"
+
+    @property
+    def label(self) -> str:
+        return {"error": "错误", "warning": "警告", "info": "提示"}[self.value]
+
+
+class Code(Enum):
+    """Stable finding codes (TEMPLATE-SPEC.md). Each carries its severity and a message template."""
+
+    FILE_UNREADABLE = (Severity.ERROR, "文件无法读取：{detail}")
+    NOT_TEMPLATE = (Severity.ERROR, "这不是创先争优支部填报表（{detail}），请用下发的模板重新填写")
+    DUPLICATE_SUBMISSION = (Severity.WARNING, "同一支部同一报告期报送了多份文件，已采用较新的“{detail}”，本文件未计入")
+    UNKNOWN_BRANCH = (Severity.WARNING, "党组织编码“{value}”不在支部名单中，请核对编码")
+    MISSING_SUBMISSION = (Severity.ERROR, "未报送：{detail}")
+    SHEET_MISSING = (Severity.ERROR, "缺少工作表“{sheet}”，请用下发的模板重新填写")
+    COLUMN_MISSING = (Severity.ERROR, "缺少“{column}”，请不要删除或改动表头")
+    REQUIRED = (Severity.ERROR, "“{column}”是必填项，请填写")
+    BAD_TYPE = (Severity.ERROR, "“{column}”应填{detail}，现为“{value}”")
+    BAD_CHOICE = (Severity.ERROR, "“{column}”应从下拉列表中选择（{detail}），现为“{value}”")
+    OUT_OF_RANGE = (Severity.ERROR, "“{column}”应{detail}，现为“{value}”")
+    BAD_ID_NUMBER = (Severity.ERROR, "身份证号“{value}”有误：{detail}")
+    BAD_PHONE = (Severity.ERROR, "“{column}”电话号码“{value}”有误：{detail}")
+    INCONSISTENT = (Severity.ERROR, "{detail}")
+    COUNT_MISMATCH = (Severity.WARNING, "{detail}")
+    UNKNOWN_MEMBER = (Severity.WARNING, "“{value}”不在党员名册中，请核对姓名或补充名册")
+    DUPLICATE_MEMBER = (Severity.WARNING, "身份证号重复：{detail}")
+    OVERDUE = (Severity.WARNING, "{detail}")
+    RATING_QUOTA = (Severity.WARNING, "{detail}")
+    PROBATION_OVERDUE = (Severity.WARNING, "{detail}")
+    OUT_OF_PERIOD = (Severity.WARNING, "“{column}”{value} 不在创先争优活动期间（{detail}），请核对")
+    NORMALISED = (Severity.INFO, "“{column}”的“{value}”已按“{detail}”读取")
+    SKIPPED = (Severity.INFO, "已跳过：{detail}")
+
+    @property
+    def severity(self) -> Severity:
+        return self.value[0]
+
+    @property
+    def template(self) -> str:
+        return self.value[1]
+
+
+@dataclass(frozen=True)
+class Finding:
+    code: Code
+    file: str
+    message: str
+    severity: Severity
+    branch_code: str = ""
+    sheet: str = ""
+    row: int | None = None
+    column: str = ""
+    cell: str = ""
+    value: str = ""
+
+    def to_dict(self) -> dict[str, Any]:
+        d = asdict(self)
+        d["code"] = self.code.name
+        d["severity"] = self.severity.value
+        return d
+
+
+def make(code: Code, file: str, *, branch_code: str = "", sheet: str = "", row: int | None = None,
+         column: str = "", cell: str = "", value: Any = "", detail: str = "",
+         severity: Severity | None = None) -> Finding:
+    """Build a finding; the message comes from the code's template."""
+    shown = "" if value is None else str(value)
+    message = code.template.format(sheet=sheet, column=column, value=shown, detail=detail)
+    return Finding(code=code, file=file, message=message, severity=severity or code.severity,
+                   branch_code=branch_code, sheet=sheet, row=row, column=column, cell=cell, value=shown)
+
+
+FINDING_COLUMNS = ("file", "branch_code", "sheet", "cell", "row", "column", "severity", "code", "message", "value")

@@ -1,0 +1,367 @@
+"""The workbook contract (TEMPLATE-SPEC.md, version 1) as declarative data.
+
+Every other module derives from what is declared here: templates, the 填报说明 sheet, the reader's
+column lookup, the schema-driven checks and the documentation. No other module spells a sheet
+name, a field label or a choice list. Adding an optional column is one ``F(...)`` line below.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from enum import Enum
+from typing import Any, Literal
+
+TEMPLATE_ID = "cxzy-branch"
+REGISTRY_ID = "cxzy-registry"
+RESULT_ID = "cxzy-result"
+VERSION = 1
+META_SHEET = "_meta"
+INSTRUCTIONS_SHEET = "填报说明"
+
+
+class Kind(str, Enum):
+    TEXT = "text"
+    INT = "int"
+    NUMBER = "number"
+    DATE = "date"
+    CHOICE = "choice"
+    YESNO = "yesno"
+    ID_NUMBER = "id_number"
+    PHONE = "phone"
+    PERIOD = "period"
+
+
+# Spellings the reader accepts for 是/否 besides the two words themselves (BRIEF.md's mess list).
+YES_NO_SYNONYMS: dict[str, str] = {
+    "√": "是", "✓": "是", "✔": "是", "Y": "是", "YES": "是", "TRUE": "是", "有": "是", "对": "是",
+    "1": "是",
+    "×": "否", "✗": "否", "✘": "否", "X": "否", "N": "否", "NO": "否", "FALSE": "否", "无": "否",
+    "没有": "否", "0": "否",
+}
+
+KIND_HINTS: dict[Kind, str] = {
+    Kind.TEXT: "请填写文字",
+    Kind.INT: "请填写整数，只填数字，不要带单位",
+    Kind.NUMBER: "请填写数字，只填数字，不要带单位",
+    Kind.DATE: "请填写日期，如 2011-05-07",
+    Kind.CHOICE: "请从下拉列表中选择",
+    Kind.YESNO: "请从下拉列表中选择“是”或“否”",
+    Kind.ID_NUMBER: "18位公民身份号码，末位可为X",
+    Kind.PHONE: "手机号11位，或座机如 0731-12345678",
+    Kind.PERIOD: "如 2011年第二季度",
+}
+
+
+@dataclass(frozen=True)
+class Field:
+    """One field of a form sheet or one column of a table sheet."""
+
+    label: str
+    kind: Kind = Kind.TEXT
+    required: bool = False
+    choices: tuple[str, ...] = ()
+    # Alternative spellings the reader maps to a choice, beyond the generic rules of normalize.py.
+    synonyms: tuple[tuple[str, str], ...] = ()
+    min: float | None = None
+    max: float | None = None
+    note: str = ""
+    example: Any = None
+    default: Any = None
+    width: float | None = None
+
+    @property
+    def hint(self) -> str:
+        """The input hint shown to the person filling the cell."""
+        parts = [self.note] if self.note else []
+        if self.kind is Kind.CHOICE:
+            parts.append("可选：" + "、".join(self.choices))
+        else:
+            parts.append(KIND_HINTS[self.kind])
+        if self.min is not None and self.max is not None:
+            parts.append(f"范围 {_num(self.min)}–{_num(self.max)}")
+        elif self.min is not None:
+            parts.append(f"不小于 {_num(self.min)}")
+        if self.required:
+            parts.append("必填")
+        return "；".join(parts)
+
+    @property
+    def allowed(self) -> tuple[str, ...]:
+        if self.kind is Kind.YESNO:
+            return ("是", "否")
+        return self.choices
+
+    @property
+    def synonym_map(self) -> dict[str, str]:
+        mapping = dict(YES_NO_SYNONYMS) if self.kind is Kind.YESNO else {}
+        mapping.update(dict(self.synonyms))
+        return mapping
+
+    @property
+    def is_numeric(self) -> bool:
+        return self.kind in (Kind.INT, Kind.NUMBER)
+
+
+def _num(x: float) -> str:
+    return str(int(x)) if float(x).is_integer() else str(x)
+
+
+def F(label: str, kind: Kind = Kind.TEXT, required: bool = False, choices: tuple[str, ...] = (),
+      **kw: Any) -> Field:
+    """Shorthand used by the declarations below; a trailing ``*`` in the label marks required."""
+    if label.endswith("*"):
+        label, required = label[:-1], True
+    if choices and kind is Kind.TEXT:
+        kind = Kind.CHOICE
+    return Field(label, kind, required, tuple(choices), **kw)
+
+
+@dataclass(frozen=True)
+class Sheet:
+    name: str
+    layout: Literal["form", "table"]
+    purpose: str
+    fields: tuple[Field, ...]
+    rows: int = 60  # pre-formatted data rows in the template
+    landscape: bool = False
+    dated: tuple[str, ...] = ()  # campaign-event dates checked against the campaign (OUT_OF_PERIOD)
+    member_columns: tuple[str, ...] = ()  # columns naming a member of 党员名册 (UNKNOWN_MEMBER)
+    key: str = ""  # the column that names a row, shown in messages
+
+    @property
+    def title(self) -> str:
+        return self.name
+
+    def field(self, label: str) -> Field:
+        for f in self.fields:
+            if f.label == label:
+                return f
+        raise KeyError(f"{self.name} has no field {label!r}")
+
+    @property
+    def labels(self) -> list[str]:
+        return [f.label for f in self.fields]
+
+    @property
+    def required(self) -> list[Field]:
+        return [f for f in self.fields if f.required]
+
+
+# --- choice lists used more than once --------------------------------------------------------
+ORG_TYPES = ("机关", "村", "社区", "学校", "医疗卫生", "非公企业", "社会组织", "离退休", "其他")
+ORG_TYPE_SYNONYMS = (
+    ("镇机关", "机关"), ("乡机关", "机关"), ("村（居）", "村"), ("居委会", "社区"), ("卫生院", "医疗卫生"),
+    ("医院", "医疗卫生"), ("卫生", "医疗卫生"), ("中学", "学校"), ("小学", "学校"), ("老龄", "离退休"),
+    ("老干部", "离退休"), ("退休", "离退休"), ("非公有制企业", "非公企业"), ("企业", "非公企业"),
+)
+SATISFACTION = ("满意", "基本满意", "不满意")
+PERIOD_EXAMPLE = "2011年第二季度"
+
+# --- the branch workbook ---------------------------------------------------------------------
+BRANCH_SHEETS: tuple[Sheet, ...] = (
+    Sheet("基本信息", "form", "本支部的基本情况和党员人数。", (
+        F("所属党委*", note="乡镇（街道）党委全称", example="德新镇党委"),
+        F("党组织名称*", note="本党组织全称", example="德新镇红星村党支部"),
+        F("党组织编码*", note="由镇党委统一编发，不要修改", example="DX001"),
+        F("党组织类型*", choices=ORG_TYPES, synonyms=ORG_TYPE_SYNONYMS, example="村"),
+        F("上级党组织", example="德新镇党委"),
+        F("书记姓名*", example="王建国"),
+        F("联系电话*", Kind.PHONE, example="13812345678"),
+        F("填报人*", example="李红"),
+        F("填报日期*", Kind.DATE, example=dt.date(2011, 6, 28)),
+        F("报告期*", Kind.PERIOD, note="如 2011年第二季度", example=PERIOD_EXAMPLE),
+        F("争创主题", example="强班子、带队伍、促发展"),
+        F("特色党支部类型", choices=("致富型", "服务型", "学习型", "和谐型", "廉洁型", "其他"),
+          example="致富型"),
+        F("是否成立领导小组*", Kind.YESNO, example="是"),
+        F("是否制定实施方案*", Kind.YESNO, example="是"),
+        F("动员大会日期", Kind.DATE, example=dt.date(2011, 5, 15)),
+        F("党员总数*", Kind.INT, min=0, note="本支部党员总人数", example=36),
+        F("正式党员数", Kind.INT, min=0, example=34),
+        F("预备党员数", Kind.INT, min=0, example=2),
+        F("流动党员数", Kind.INT, min=0, note="外出务工等不在本地的党员", example=5),
+    ), key="党组织名称"),
+    Sheet("党员名册", "table", "本支部全体党员，一人一行。", (
+        F("序号", Kind.INT, min=1, example=1, width=6),
+        F("姓名*", example="张伟"),
+        F("性别*", choices=("男", "女"), example="男", width=6),
+        F("民族", note="如 汉族", example="汉族", width=8),
+        F("出生日期", Kind.DATE, example=dt.date(1968, 3, 12)),
+        F("身份证号", Kind.ID_NUMBER, example="43052219680312123X", width=21),
+        F("入党日期*", Kind.DATE, example=dt.date(1995, 7, 1)),
+        F("党员类别*", choices=("正式党员", "预备党员"), synonyms=(("正式", "正式党员"), ("预备", "预备党员")),
+          example="正式党员"),
+        F("学历", choices=("研究生", "大学本科", "大学专科", "中专", "高中", "初中", "小学及以下"),
+          synonyms=(("本科", "大学本科"), ("大专", "大学专科"), ("专科", "大学专科"), ("小学", "小学及以下"),
+                    ("硕士", "研究生"), ("博士", "研究生")), example="高中"),
+        F("工作单位及职务", example="红星村村委会 主任", width=22),
+        F("是否流动党员", Kind.YESNO, example="否"),
+        F("联系电话", Kind.PHONE, example="13812345678"),
+        F("民主评议等次", choices=("优秀", "合格", "基本合格", "不合格"), example="合格"),
+        F("备注", width=16),
+    ), rows=200, landscape=True, key="姓名"),
+    Sheet("公开承诺", "table", "党组织和党员的公开承诺及兑现情况，一项承诺一行。", (
+        F("序号", Kind.INT, min=1, example=1, width=6),
+        F("承诺主体*", choices=("党组织", "党员"), synonyms=(("支部", "党组织"), ("党支部", "党组织")),
+          example="党员"),
+        F("承诺人*", note="党员承诺填党员姓名，党组织承诺填支部名称", example="张伟"),
+        F("承诺类别*", choices=("带头学习提高", "带头争创佳绩", "带头服务群众", "带头遵纪守法", "带头弘扬正气", "其他"),
+          example="带头服务群众"),
+        F("承诺内容*", example="为村里五保户每月送米送油", width=30),
+        F("承诺日期*", Kind.DATE, example=dt.date(2011, 5, 20)),
+        F("计划完成日期*", Kind.DATE, example=dt.date(2011, 12, 31)),
+        F("完成情况*", choices=("未开始", "推进中", "已完成", "未兑现"),
+          synonyms=(("完成", "已完成"), ("进行中", "推进中"), ("正在进行", "推进中")), example="推进中"),
+        F("实际完成日期", Kind.DATE, note="已完成的必须填写", example=None),
+        F("群众评价", choices=SATISFACTION, example="满意"),
+        F("备注", width=16),
+    ), rows=100, landscape=True, dated=("承诺日期",), member_columns=("承诺人",), key="承诺内容"),
+    Sheet("活动记录", "table", "开展的各项创先争优活动，一次活动一行。", (
+        F("序号", Kind.INT, min=1, example=1, width=6),
+        F("活动日期*", Kind.DATE, example=dt.date(2011, 5, 15)),
+        F("活动类型*", choices=("动员大会", "集中学习", "主题党日", "专题培训", "宣传教育", "文艺活动", "座谈走访",
+                             "志愿服务", "评议表彰", "其他"), example="集中学习"),
+        F("活动主题*", example="学习党章", width=26),
+        F("应参加人数*", Kind.INT, min=0, example=36),
+        F("实际参加人数*", Kind.INT, min=0, note="不能多于应参加人数", example=33),
+        F("学时", Kind.NUMBER, min=0, example=2),
+        F("地点", example="村部会议室"),
+        F("备注", width=16),
+    ), rows=100, landscape=True, dated=("活动日期",), key="活动主题"),
+    Sheet("为民办实事", "table", "为群众办的实事项目，一个项目一行。金额单位为万元。", (
+        F("序号", Kind.INT, min=1, example=1, width=6),
+        F("项目名称*", example="修建村组公路2公里", width=26),
+        F("项目类别*", choices=("基础设施", "产业致富", "环境整治", "文化活动", "民生救助", "平安建设", "其他"),
+          example="基础设施"),
+        F("投入资金（万元）*", Kind.NUMBER, min=0, note="单位：万元", example=12.5),
+        F("其中争取上级资金（万元）", Kind.NUMBER, min=0, note="单位：万元，不能多于投入资金", example=8),
+        F("受益户数", Kind.INT, min=0, example=120),
+        F("开始日期", Kind.DATE, example=dt.date(2011, 5, 1)),
+        F("完成情况*", choices=("计划中", "实施中", "已完成"), synonyms=(("完成", "已完成"), ("在建", "实施中"),
+                                                                 ("进行中", "实施中")), example="实施中"),
+        F("完成日期", Kind.DATE, note="已完成的必须填写"),
+        F("责任人*", example="王建国"),
+        F("备注", width=16),
+    ), rows=60, landscape=True, dated=("开始日期", "完成日期"), key="项目名称"),
+    Sheet("民情台账", "table", "群众反映的问题及办理情况，一件一行。", (
+        F("序号", Kind.INT, min=1, example=1, width=6),
+        F("登记日期*", Kind.DATE, example=dt.date(2011, 5, 10)),
+        F("反映人", example="刘大妈"),
+        F("反映问题*", example="组里水渠堵塞", width=28),
+        F("问题类别*", choices=("生产发展", "基础设施", "社会保障", "矛盾纠纷", "环境卫生", "其他"),
+          example="基础设施"),
+        F("承办人*", example="王建国"),
+        F("办结时限*", Kind.DATE, example=dt.date(2011, 5, 30)),
+        F("办结日期", Kind.DATE, note="办结后填写", example=dt.date(2011, 5, 25)),
+        F("办理结果", example="已组织清淤", width=20),
+        F("群众满意度", choices=SATISFACTION, example="满意"),
+    ), rows=100, landscape=True, dated=("登记日期",), key="反映问题"),
+    Sheet("示范岗", "table", "党员认领的示范岗位，一个岗位一行。", (
+        F("序号", Kind.INT, min=1, example=1, width=6),
+        F("岗位类型*", choices=("新农村建设示范岗", "村务党务监督岗", "外出务工信息岗", "社会治安维护岗", "政策法律宣传岗",
+                             "公共设施维护岗", "致富带富示范岗", "文明新风示范岗", "其他"), example="致富带富示范岗"),
+        F("认领党员*", note="填写党员名册中的姓名", example="张伟"),
+        F("岗位职责", example="带动5户困难户发展养殖", width=30),
+        F("认领日期", Kind.DATE, example=dt.date(2011, 5, 20)),
+    ), rows=60, dated=("认领日期",), member_columns=("认领党员",), key="认领党员"),
+    Sheet("考核测评", "form", "“五个好”自评得分（每项0–20分）和民主测评票数。", (
+        F("领导班子好*", Kind.NUMBER, min=0, max=20, example=18),
+        F("党员队伍好*", Kind.NUMBER, min=0, max=20, example=17),
+        F("工作机制好*", Kind.NUMBER, min=0, max=20, example=18),
+        F("工作业绩好*", Kind.NUMBER, min=0, max=20, example=16),
+        F("群众反映好*", Kind.NUMBER, min=0, max=20, example=18),
+        F("民主测评参评人数*", Kind.INT, min=0, example=50),
+        F("满意票*", Kind.INT, min=0, example=42),
+        F("基本满意票*", Kind.INT, min=0, example=6),
+        F("不满意票*", Kind.INT, min=0, note="三种票数之和不能多于参评人数", example=2),
+    ), key="领导班子好"),
+    Sheet("评选表彰", "table", "推荐评选表彰的先进集体和个人，一个对象一行。", (
+        F("序号", Kind.INT, min=1, example=1, width=6),
+        F("表彰类别*", choices=("先进基层党组织", "优秀共产党员", "优秀党务工作者"), example="优秀共产党员"),
+        F("对象名称*", example="张伟"),
+        F("推荐级别", choices=("乡镇", "县", "市", "省"), synonyms=(("镇", "乡镇"), ("乡", "乡镇")), example="县"),
+        F("主要事迹", example="带领群众发展养殖致富", width=34),
+        F("评选结果", choices=("已获评", "推荐中", "未获评"), example="推荐中"),
+    ), rows=40, landscape=True, key="对象名称"),
+)
+
+BRANCH_SHEET = {s.name: s for s in BRANCH_SHEETS}
+FORM_SHEETS = tuple(s for s in BRANCH_SHEETS if s.layout == "form")
+TABLE_SHEETS = tuple(s for s in BRANCH_SHEETS if s.layout == "table")
+MEMBER_SHEET = "党员名册"
+INFO_SHEET = "基本信息"
+
+# --- the branch registry ---------------------------------------------------------------------
+# Weights of 综合得分 and the 等次 thresholds; every one has a default so an empty 设置 still works.
+SCORE_WEIGHTS: dict[str, float] = {
+    "五个好得分": 40, "承诺兑现率": 15, "参学率": 15, "办结率": 10, "测评满意率": 10, "填报完整率": 10,
+}
+GRADE_THRESHOLDS: tuple[tuple[str, float], ...] = (("好", 90), ("较好", 80), ("一般", 60))
+LOWEST_GRADE = "较差"
+
+REGISTRY_SHEETS: tuple[Sheet, ...] = (
+    Sheet("支部名单", "table", "应报送的党组织，一个一行。", (
+        F("党组织编码*", note="各支部唯一编码，如 DX001", example="DX001"),
+        F("党组织名称*", example="德新镇红星村党支部", width=26),
+        F("党组织类型*", choices=ORG_TYPES, synonyms=ORG_TYPE_SYNONYMS, example="村"),
+        F("上级党组织", example="德新镇党委"),
+        F("书记姓名", example="王建国"),
+        F("联系电话", Kind.PHONE, example="13812345678"),
+    ), rows=100, key="党组织名称"),
+    Sheet("设置", "form", "本次汇总的设置。权重和等次分数线可留空，留空时使用默认值。", (
+        F("所属党委*", note="乡镇（街道）党委全称", example="德新镇党委"),
+        F("报告期*", Kind.PERIOD, example=PERIOD_EXAMPLE),
+        F("活动开始日期*", Kind.DATE, example=dt.date(2010, 5, 1), default=dt.date(2010, 4, 1)),
+        F("活动结束日期*", Kind.DATE, example=dt.date(2012, 6, 30), default=dt.date(2012, 12, 31)),
+        F("报送截止日期", Kind.DATE, example=dt.date(2011, 7, 5)),
+        *(F(f"{name}权重", Kind.NUMBER, min=0, note="综合得分中的权重", default=w, example=w)
+          for name, w in SCORE_WEIGHTS.items()),
+        *(F(f"{grade}等次最低分", Kind.NUMBER, min=0, max=100, note="综合得分达到此分为该等次", default=t,
+            example=t) for grade, t in GRADE_THRESHOLDS),
+    )),
+)
+REGISTRY_SHEET = {s.name: s for s in REGISTRY_SHEETS}
+
+# --- the result workbook ---------------------------------------------------------------------
+RESULT_SHEETS = ("总览", "支部汇总", "分类汇总", "问题清单", "未报送")
+RESULT_DATA_SHEET = "数据"
+ROLLUP_CHILD_SHEET = "下级汇总"
+
+# Masked in result workbooks unless asked otherwise.
+MASKED_KINDS = (Kind.ID_NUMBER, Kind.PHONE)
+
+# Columns added to every row the reader returns.
+CODE_COL = "党组织编码"
+NAME_COL = "党组织名称"
+FILE_COL = "来源文件"
+ROW_COL = "来源行"
+
+
+@dataclass(frozen=True)
+class Branch:
+    """A branch as the registry (or a template's pre-filling) knows it."""
+
+    code: str
+    name: str
+    type: str = ""
+    parent: str = ""
+    secretary: str = ""
+    phone: str = ""
+
+
+@dataclass
+class Settings:
+    """The registry's 设置 sheet with its defaults applied."""
+
+    committee: str = ""
+    period: str = ""
+    campaign_start: dt.date = field(default_factory=lambda: REGISTRY_SHEET["设置"].field("活动开始日期").default)
+    campaign_end: dt.date = field(default_factory=lambda: REGISTRY_SHEET["设置"].field("活动结束日期").default)
+    deadline: dt.date | None = None
+    weights: dict[str, float] = field(default_factory=lambda: dict(SCORE_WEIGHTS))
+    thresholds: tuple[tuple[str, float], ...] = GRADE_THRESHOLDS
+
+
+def all_sheets() -> tuple[Sheet, ...]:
+    return BRANCH_SHEETS + REGISTRY_SHEETS

@@ -1,0 +1,345 @@
+"""Canonical workbooks generated from the schema with xlsxwriter: the branch template (blank, or
+pre-filled for one branch, or filled with data as the demo does) and the branch registry."""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import tempfile
+import unicodedata
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+from typing import Any
+
+import xlsxwriter
+from xlsxwriter.utility import xl_rowcol_to_cell
+
+from . import schema
+from .normalize import period_label, to_period
+from .schema import Branch, Field, Kind, Sheet
+
+FONT = "宋体"
+FIXED_TIME = dt.datetime(2011, 1, 1)
+
+SheetData = Mapping[str, Any] | Sequence[Mapping[str, Any]]
+
+
+def text_width(text: str) -> float:
+    """Excel column width for a string: CJK and full-width characters take two units."""
+    return sum(2.0 if unicodedata.east_asian_width(c) in "WF" else 1.1 for c in str(text))
+
+
+def column_width(f: Field) -> float:
+    if f.width:
+        return f.width
+    candidates = [text_width(f.label) + 3]
+    candidates += [text_width(c) + 3 for c in f.allowed]
+    if f.kind is Kind.DATE:
+        candidates.append(12)
+    if f.kind is Kind.PHONE:
+        candidates.append(14)
+    if f.example is not None and not isinstance(f.example, dt.date):
+        candidates.append(text_width(str(f.example)) + 2)
+    return min(max(candidates), 40)
+
+
+class _Formats:
+    def __init__(self, wb: xlsxwriter.Workbook) -> None:
+        def fmt(**kw: Any) -> Any:
+            return wb.add_format({"font_name": FONT, "font_size": 11, "valign": "vcenter", **kw})
+
+        border = {"border": 1, "border_color": "#A6A6A6"}
+        self.title = fmt(bold=True, font_size=16, align="left")
+        self.legend = fmt(font_color="#7F7F7F", font_size=10)
+        self.header = fmt(bold=True, bg_color="#DDEBF7", align="center", text_wrap=True, **border)
+        self.header_req = fmt(bold=True, bg_color="#FCE4D6", font_color="#C00000", align="center",
+                              text_wrap=True, **border)
+        self.label = fmt(bold=True, bg_color="#DDEBF7", **border)
+        self.label_req = fmt(bold=True, bg_color="#FCE4D6", font_color="#C00000", **border)
+        self.hint = fmt(font_color="#7F7F7F", font_size=10, text_wrap=True)
+        self.heading = fmt(bold=True, font_size=13, font_color="#1F4E79")
+        self.para = fmt(text_wrap=True, valign="top")
+        self.cell = fmt(locked=False, **border)
+        self.locked_cell = fmt(locked=True, bg_color="#F2F2F2", **border)
+        self.kind = {
+            Kind.DATE: fmt(locked=False, num_format="yyyy-mm-dd", align="left", **border),
+            Kind.INT: fmt(locked=False, num_format="0", **border),
+            Kind.NUMBER: fmt(locked=False, num_format="0.##", **border),
+            Kind.ID_NUMBER: fmt(locked=False, num_format="@", **border),
+            Kind.PHONE: fmt(locked=False, num_format="@", **border),
+        }
+        self.table_head = fmt(bold=True, bg_color="#DDEBF7", text_wrap=True, valign="top", **border)
+        self.table_cell = fmt(text_wrap=True, valign="top", **border)
+        self.table_req = fmt(text_wrap=True, valign="top", font_color="#C00000", bold=True, **border)
+        self.plain = fmt()
+
+    def for_field(self, f: Field) -> Any:
+        return self.kind.get(f.kind, self.cell)
+
+
+def _validation(f: Field) -> dict[str, Any]:
+    """The data validation for a field: a dropdown, a typed range, or at least an input message."""
+    title = f.label[:32]
+    v: dict[str, Any] = {"input_title": title, "input_message": f.hint[:255], "error_title": "填写有误"}
+    if f.allowed:
+        v.update(validate="list", source=list(f.allowed),
+                 error_message=f"请从下拉列表中选择：{'、'.join(f.allowed)}"[:255])
+    elif f.kind is Kind.DATE:
+        v.update(validate="date", criteria="between", minimum=dt.date(1900, 1, 1), maximum=dt.date(2100, 12, 31),
+                 error_message="请填写日期，如 2011-05-07")
+    elif f.is_numeric:
+        kind = "integer" if f.kind is Kind.INT else "decimal"
+        lo = f.min if f.min is not None else -1e12
+        hi = f.max if f.max is not None else 1e12
+        what = "整数" if f.kind is Kind.INT else "数字"
+        rng = f"，范围 {lo:g}–{hi:g}" if f.max is not None else (f"，不小于 {lo:g}" if f.min is not None else "")
+        v.update(validate=kind, criteria="between", minimum=lo, maximum=hi,
+                 error_message=f"请填写{what}{rng}，不要带单位")
+    elif f.kind is Kind.ID_NUMBER:
+        v.update(validate="length", criteria="==", value=18, error_message="身份证号应为18位")
+    else:
+        v.update(validate="any")
+    return v
+
+
+def _write_value(ws: Any, row: int, col: int, f: Field, value: Any, cell_fmt: Any) -> None:
+    """Typed writes only: staff text is always stored as text, never as a formula or a link."""
+    if value is None or value == "":
+        ws.write_blank(row, col, None, cell_fmt)
+    elif isinstance(value, (dt.datetime, dt.date)) and not isinstance(value, str):
+        ws.write_datetime(row, col, value if isinstance(value, dt.datetime) else
+                          dt.datetime.combine(value, dt.time()), cell_fmt)
+    elif isinstance(value, bool):
+        ws.write_boolean(row, col, value, cell_fmt)
+    elif isinstance(value, (int, float)):
+        ws.write_number(row, col, value, cell_fmt)
+    else:
+        ws.write_string(row, col, str(value), cell_fmt)
+
+
+def _print_setup(ws: Any, sheet: Sheet, header_rows: int) -> None:
+    ws.set_paper(9)
+    if sheet.landscape:
+        ws.set_landscape()
+    ws.fit_to_pages(1, 0)
+    ws.repeat_rows(0, header_rows - 1)
+    ws.set_margins(left=0.4, right=0.4, top=0.6, bottom=0.6)
+    ws.set_footer(f"&C&\"{FONT}\"{sheet.name}　第 &P 页，共 &N 页")
+
+
+def _protect(ws: Any) -> None:
+    # No password: the point is that headers and labels are not edited by accident.
+    ws.protect("", {"format_columns": True, "format_rows": True, "autofilter": True, "sort": False})
+
+
+def _write_form(wb: Any, fm: _Formats, sheet: Sheet, values: Mapping[str, Any], locked: set[str]) -> None:
+    ws = wb.add_worksheet(sheet.name)
+    ws.set_column(0, 0, max(text_width(f.label) for f in sheet.fields) + 4)
+    ws.set_column(1, 1, 34)
+    ws.set_column(2, 2, 52)
+    ws.set_row(0, 28)
+    ws.write_string(0, 0, sheet.title, fm.title)
+    ws.write_string(0, 2, "红色标签为必填项；灰色单元格已由镇党委填好", fm.legend)
+    for i, f in enumerate(sheet.fields):
+        row = i + 1
+        ws.set_row(row, 20)
+        ws.write_string(row, 0, f.label, fm.label_req if f.required else fm.label)
+        cell_fmt = fm.locked_cell if f.label in locked else fm.for_field(f)
+        _write_value(ws, row, 1, f, values.get(f.label), cell_fmt)
+        ws.write_string(row, 2, f.hint, fm.hint)
+        if f.label not in locked:
+            ws.data_validation(row, 1, row, 1, _validation(f))
+    ws.freeze_panes(1, 0)
+    _print_setup(ws, sheet, 1)
+    _protect(ws)
+
+
+def _write_table(wb: Any, fm: _Formats, sheet: Sheet, rows: Sequence[Mapping[str, Any]]) -> None:
+    ws = wb.add_worksheet(sheet.name)
+    ncols = len(sheet.fields)
+    nrows = max(sheet.rows, len(rows) + 20)
+    ws.set_row(0, 28, fm.plain)
+    ws.write_string(0, 0, sheet.title, fm.title)
+    ws.write_string(0, min(3, ncols - 1), "红色表头为必填项；有下拉箭头的请从列表中选择；鼠标停在单元格上可看填写要求",
+                    fm.legend)
+    ws.set_row(1, 32, fm.plain)
+    for c, f in enumerate(sheet.fields):
+        ws.set_column(c, c, column_width(f), fm.for_field(f))
+        ws.write_string(1, c, f.label, fm.header_req if f.required else fm.header)
+        ws.data_validation(2, c, nrows + 1, c, _validation(f))
+    for r in range(nrows):
+        rec = rows[r] if r < len(rows) else {}
+        for c, f in enumerate(sheet.fields):
+            _write_value(ws, r + 2, c, f, rec.get(f.label), fm.for_field(f))
+    ws.freeze_panes(2, 0)
+    ws.print_area(0, 0, 1 + max(len(rows), 20), ncols - 1)
+    _print_setup(ws, sheet, 2)
+    _protect(ws)
+
+
+def _write_instructions(wb: Any, fm: _Formats, sheets: Sequence[Sheet], intro: Sequence[str]) -> None:
+    ws = wb.add_worksheet(schema.INSTRUCTIONS_SHEET)
+    ws.set_column(0, 0, 24)
+    ws.set_column(1, 1, 8)
+    ws.set_column(2, 2, 60)
+    ws.set_column(3, 3, 24)
+    ws.write_string(0, 0, "创先争优支部填报表　填报说明" if sheets[0].name == schema.INFO_SHEET
+                    else "支部名单　填写说明", fm.title)
+    row = 2
+    for i, line in enumerate(intro, 1):
+        ws.merge_range(row, 0, row, 3, f"{i}. {line}", fm.para)
+        ws.set_row(row, 32 if text_width(line) > 120 else 18)
+        row += 1
+    for sheet in sheets:
+        row += 1
+        ws.write_string(row, 0, f"【{sheet.name}】", fm.heading)
+        ws.write_string(row, 2, sheet.purpose + ("　一项一行，从第3行开始填。" if sheet.layout == "table" else
+                                                 "　在B列填写。"), fm.para)
+        row += 1
+        for c, head in enumerate(("栏目", "必填", "填写要求", "示例")):
+            ws.write_string(row, c, head, fm.table_head)
+        row += 1
+        for f in sheet.fields:
+            ws.write_string(row, 0, f.label, fm.table_req if f.required else fm.table_cell)
+            ws.write_string(row, 1, "是" if f.required else "", fm.table_cell)
+            ws.write_string(row, 2, f.hint, fm.table_cell)
+            example = f.example.strftime("%Y-%m-%d") if isinstance(f.example, dt.date) else f.example
+            ws.write_string(row, 3, "" if example is None else str(example), fm.table_cell)
+            if text_width(f.hint) > 110:
+                ws.set_row(row, 30)
+            row += 1
+    ws.set_paper(9)
+    ws.fit_to_pages(1, 0)
+    ws.set_margins(left=0.4, right=0.4, top=0.6, bottom=0.6)
+    ws.protect("", {"format_columns": True, "format_rows": True})
+    ws.activate()
+
+
+BRANCH_INTRO = (
+    "本表由各党支部填写，填好后按镇党委要求的时间报送（电子邮件或U盘均可）。请使用下发的表格，不要另建表格。",
+    "不要修改工作表名称、表头和标签，不要删除列。需要多填的行，直接在表格下方空行继续填写。",
+    "红色的表头或标签是必填项。带下拉箭头的栏目请从列表中选择；日期请填成 2011-05-07 的样子；"
+    "人数、金额只填数字，不要带“人”“万元”等单位。",
+    "身份证号、电话号码请按文本填写，不要改成数字格式，否则后几位会丢失。",
+    "“五个好”每项满分20分。民主测评的满意票、基本满意票、不满意票之和不能多于参评人数。",
+    "镇党委汇总时会自动检查，有问题的单元格会标出来退回，请按提示修改后重新报送。",
+)
+
+REGISTRY_INTRO = (
+    "本表由镇党委组织办填写：“支部名单”列出本次应报送的全部党组织，“设置”填写本次汇总的报告期、活动起止日期等。",
+    "党组织编码在全镇唯一，各支部填报表中的编码必须与此一致，用于汇总和催报。",
+    "“设置”中的权重和等次分数线可以留空，留空时使用默认值。",
+)
+
+
+def _new_workbook(path: Path) -> xlsxwriter.Workbook:
+    wb = xlsxwriter.Workbook(str(path), {"strings_to_formulas": False, "strings_to_urls": False,
+                                         "strings_to_numbers": False})
+    wb.formats[0].set_font_name(FONT)  # the default style, so empty cells use a CJK font too
+    return wb
+
+
+def _write_meta(wb: Any, fm: _Formats, meta: Mapping[str, Any]) -> None:
+    ws = wb.add_worksheet(schema.META_SHEET)
+    for r, (k, v) in enumerate(meta.items()):
+        ws.write_string(r, 0, k)
+        ws.write_string(r, 1, "" if v is None else str(v))
+    ws.set_column(0, 1, 24)
+    ws.hide()
+    ws.protect()
+
+
+def atomic_target(path: Path) -> tuple[Path, Path]:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(suffix=".xlsx", prefix=".cxzy-", dir=path.parent)
+    os.close(fd)
+    return Path(tmp), path
+
+
+def _umask() -> int:
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask
+
+
+def _close(wb: Any, tmp: Path, final: Path) -> Path:
+    try:
+        wb.close()
+        os.chmod(tmp, 0o666 & ~_umask())
+        os.replace(tmp, final)
+    finally:
+        if tmp.exists():
+            tmp.unlink()
+    return final
+
+
+def write_branch_workbook(path: str | os.PathLike[str], branch: Branch | None = None, *, committee: str = "",
+                          period: str = "", data: Mapping[str, SheetData] | None = None,
+                          generated_at: dt.datetime | None = None) -> Path:
+    """Write a branch template. With ``branch`` it is pre-filled for that branch; with ``data`` it is
+    filled in (the demo uses this). Returns the path written."""
+    data = dict(data or {})
+    generated_at = generated_at or FIXED_TIME
+    period_norm = to_period(period).value if period else ""
+    info: dict[str, Any] = dict(data.get(schema.INFO_SHEET, {}))  # type: ignore[arg-type]
+    locked: set[str] = set()
+    if branch is not None:
+        prefill = {"所属党委": committee, "党组织名称": branch.name, "党组织编码": branch.code,
+                   "党组织类型": branch.type, "上级党组织": branch.parent or committee,
+                   "报告期": period_label(period_norm) if period_norm else period}
+        for k, v in prefill.items():
+            info.setdefault(k, v)
+        locked = {"党组织编码"}
+    tmp, final = atomic_target(Path(path))
+    wb = _new_workbook(tmp)
+    wb.set_properties({"title": "创先争优支部填报表", "author": "cxzy_xl", "created": generated_at,
+                       "comments": f"{schema.TEMPLATE_ID} v{schema.VERSION}"})
+    fm = _Formats(wb)
+    _write_instructions(wb, fm, schema.BRANCH_SHEETS, BRANCH_INTRO)
+    for sheet in schema.BRANCH_SHEETS:
+        if sheet.layout == "form":
+            values = info if sheet.name == schema.INFO_SHEET else data.get(sheet.name, {})
+            _write_form(wb, fm, sheet, values, locked if sheet.name == schema.INFO_SHEET else set())
+        else:
+            _write_table(wb, fm, sheet, list(data.get(sheet.name, [])))  # type: ignore[arg-type]
+    _write_meta(wb, fm, {
+        "template_id": schema.TEMPLATE_ID, "template_version": schema.VERSION,
+        "branch_code": branch.code if branch else "", "branch_name": branch.name if branch else "",
+        "report_period": period_norm or "", "generated_at": generated_at.isoformat(timespec="seconds"),
+    })
+    return _close(wb, tmp, final)
+
+
+def write_registry(path: str | os.PathLike[str], branches: Sequence[Branch] = (),
+                   settings: Mapping[str, Any] | None = None, generated_at: dt.datetime | None = None) -> Path:
+    """Write the branch registry workbook (支部名单 + 设置), blank or filled."""
+    names, form = schema.REGISTRY_SHEETS
+    labels = names.labels
+    rows = [dict(zip(labels, (b.code, b.name, b.type, b.parent, b.secretary, b.phone), strict=True)) for b in branches]
+    tmp, final = atomic_target(Path(path))
+    wb = _new_workbook(tmp)
+    wb.set_properties({"title": "支部名单", "author": "cxzy_xl", "created": generated_at or FIXED_TIME})
+    fm = _Formats(wb)
+    _write_instructions(wb, fm, schema.REGISTRY_SHEETS, REGISTRY_INTRO)
+    _write_table(wb, fm, names, rows)
+    _write_form(wb, fm, form, dict(settings or {}), set())
+    _write_meta(wb, fm, {"template_id": schema.REGISTRY_ID, "template_version": schema.VERSION,
+                         "generated_at": (generated_at or FIXED_TIME).isoformat(timespec="seconds")})
+    return _close(wb, tmp, final)
+
+
+def branch_filename(branch: Branch) -> str:
+    safe = "".join("_" if c in '\\/:*?"<>|' else c for c in f"{branch.code}_{branch.name}")
+    return f"{safe}.xlsx"
+
+
+def write_branch_templates(outdir: str | os.PathLike[str], branches: Sequence[Branch], committee: str,
+                           period: str) -> list[Path]:
+    """One pre-filled template per registry branch, named ``<编码>_<名称>.xlsx``."""
+    out = Path(outdir)
+    return [write_branch_workbook(out / branch_filename(b), b, committee=committee, period=period)
+            for b in branches]
+
+
+def cell_ref(row0: int, col0: int) -> str:
+    return xl_rowcol_to_cell(row0, col0)

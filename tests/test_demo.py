@@ -1,0 +1,97 @@
+"""The demo generator's data is realistic and, where nothing was planted, clean."""
+
+import datetime as dt
+import random
+
+import pytest
+from click.testing import CliRunner
+
+from cxzy_xl import demo
+from cxzy_xl.cli import main
+
+WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
+
+
+def check_digit_by_hand(first17):
+    # GB 11643-1999: weights 2^(17-i) mod 11, check = (12 - sum mod 11) mod 11, 10 written X
+    s = sum(int(d) * (2 ** (17 - i) % 11) for i, d in enumerate(first17))
+    v = (12 - s % 11) % 11
+    return "X" if v == 10 else str(v)
+
+
+@pytest.fixture(scope="module")
+def branches():
+    rng = random.Random(7)
+    regs = demo.registry_branches(31, rng)
+    return regs, [demo.branch_data(b, rng) for b in regs]
+
+
+def test_spread_follows_seed_000(branches):
+    regs, _ = branches
+    types = [b.type for b in regs]
+    assert len(regs) == 31
+    for t in ("机关", "村", "社区", "医疗卫生", "学校", "离退休", "非公企业"):
+        assert t in types
+    assert types.count("村") == 20
+    assert len({b.code for b in regs}) == 31 and len({b.name for b in regs}) == 31
+
+
+def test_id_numbers_valid_and_agree_with_sex_and_birth(branches):
+    _, data = branches
+    n = 0
+    for d in data:
+        for m in d["党员名册"]:
+            pid = m["身份证号"]
+            assert len(pid) == 18 and pid[:17].isdigit()
+            assert pid[17] == check_digit_by_hand(pid[:17])
+            assert pid[6:14] == m["出生日期"].strftime("%Y%m%d")
+            assert ("男" if int(pid[16]) % 2 else "女") == m["性别"]
+            n += 1
+    assert n > 500
+
+
+def test_event_dates_inside_the_campaign_and_nothing_overdue(branches):
+    _, data = branches
+    start, end_campaign = demo.CAMPAIGN
+    period_end = dt.date(2011, 6, 30)
+    for d in data:
+        dated = [(c["承诺日期"]) for c in d["公开承诺"]] + [a["活动日期"] for a in d["活动记录"]]
+        dated += [p[k] for p in d["为民办实事"] for k in ("开始日期", "完成日期") if p[k]]
+        dated += [c["登记日期"] for c in d["民情台账"]] + [p["认领日期"] for p in d["示范岗"]]
+        assert all(start <= x <= min(end_campaign, period_end) for x in dated)
+        for c in d["公开承诺"]:
+            if c["计划完成日期"] < period_end:
+                assert c["完成情况"] == "已完成" and c["实际完成日期"]
+        for c in d["民情台账"]:
+            if c["办结时限"] < period_end:
+                assert c["办结日期"]
+
+
+def test_counts_votes_and_quotas_are_consistent(branches):
+    _, data = branches
+    period_end = dt.date(2011, 6, 30)
+    for d in data:
+        info, roster, votes = d["基本信息"], d["党员名册"], d["考核测评"]
+        assert info["党员总数"] == len(roster)
+        assert info["预备党员数"] == sum(m["党员类别"] == "预备党员" for m in roster)
+        assert votes["满意票"] + votes["基本满意票"] + votes["不满意票"] <= votes["民主测评参评人数"]
+        assert all(a["实际参加人数"] <= a["应参加人数"] for a in d["活动记录"])
+        assert all(p["其中争取上级资金（万元）"] <= p["投入资金（万元）"] for p in d["为民办实事"])
+        assert sum(m["民主评议等次"] == "优秀" for m in roster) * 3 <= len(roster)
+        for m in roster:
+            if m["党员类别"] == "预备党员":
+                assert (period_end - m["入党日期"]).days <= 365
+        names = {m["姓名"] for m in roster}
+        assert all(p["认领党员"] in names for p in d["示范岗"])
+
+
+def test_demo_command_writes_registry_inbox_and_planted_files(tmp_path):
+    result = CliRunner().invoke(main, ["demo", str(tmp_path / "d")])
+    assert result.exit_code == 0, result.output
+    inbox = tmp_path / "d" / "收件箱"
+    names = sorted(p.name for p in inbox.iterdir())
+    assert (tmp_path / "d" / "支部名单.xlsx").exists()
+    assert not any(n.startswith("DX002_") for n in names)  # the branch that never reports
+    assert sum(n.startswith("DX008_") for n in names) == 2  # submitted twice
+    assert any(n.startswith("~$") for n in names) and "报送说明.txt" in names
+    assert sum(n.endswith(".xlsx") and not n.startswith("~$") for n in names) == 31
