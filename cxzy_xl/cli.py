@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import json
 import sys
+from collections import Counter
 from pathlib import Path
 
 import click
 
-from .read import Unreadable, read_registry
+from .batch import Batch, read_folder
+from .findings import FINDING_COLUMNS, Severity
+from .read import Registry, Unreadable, read_registry
 from .templates import write_branch_templates, write_branch_workbook, write_registry
 
 TEMPLATE_FILE = "支部填报表.xlsx"
@@ -53,6 +57,113 @@ def template(outdir: Path, registry: Path | None, period: str | None) -> None:
     for p in paths:
         click.echo(str(p))
     click.echo(f"共生成 {len(paths)} 个文件。", err=True)
+
+
+def _registry(path: Path | None) -> Registry | None:
+    if path is None:
+        return None
+    try:
+        return read_registry(path)
+    except Unreadable as exc:
+        _fail(f"支部名单 {path.name} 无法读取：{exc}")
+    return None
+
+
+def _progress(quiet: bool):  # type: ignore[no-untyped-def]
+    """Files done / total and elapsed time on stderr, only when a person is watching."""
+    if quiet or not sys.stderr.isatty():
+        return None
+    import time
+
+    start = time.monotonic()
+
+    def show(done: int, total: int) -> None:
+        click.echo(f"\r读取中 {done}/{total}  {time.monotonic() - start:.1f} 秒", err=True, nl=done == total)
+
+    return show
+
+
+def _read(inbox: Path, registry: Path | None, quiet: bool) -> Batch:
+    reg = _registry(registry)
+    return read_folder(inbox, reg, progress=_progress(quiet))
+
+
+def _pad(text: str, width: int) -> str:
+    """Pad to a terminal width, counting CJK characters as two columns."""
+    import unicodedata
+
+    used = sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text)
+    return text + " " * max(1, width - used)
+
+
+def print_findings(batch: Batch, fmt: str, show_all: bool) -> None:
+    if fmt == "json":
+        click.echo(json.dumps([{k: f.to_dict()[k] for k in FINDING_COLUMNS} for f in batch.findings],
+                              ensure_ascii=False, indent=1))
+        return
+    per: dict[str, Counter[str]] = {}
+    names: dict[str, str] = {}
+    for f in batch.findings:
+        key = f.branch_code or "（无编码）"
+        per.setdefault(key, Counter())[f.severity.value] += 1
+    for _, row in batch.files.iterrows():
+        if row["党组织编码"]:
+            names[row["党组织编码"]] = row["党组织名称"] or ""
+    if batch.registry:
+        names.update({b.code: b.name for b in batch.registry.branches})
+    click.echo(f"报告期：{batch.period or '未知'}　已读取 {int((batch.files['状态'] == '已读取').sum())} 个文件")
+    click.echo(f"{_pad('编码', 10)}{_pad('党组织名称', 30)}{_pad('错误', 6)}{_pad('警告', 6)}提示")
+    for code in sorted(per):
+        c = per[code]
+        click.echo(f"{_pad(code, 10)}{_pad(names.get(code, ''), 30)}{c['error']:<6}{c['warning']:<6}{c['info']}")
+    click.echo("")
+    shown = [f for f in batch.findings if show_all or f.severity is not Severity.INFO]
+    for f in shown:
+        where = "!".join(x for x in (f.sheet, f.cell) if x)
+        click.echo(f"[{f.severity.label}] {f.file} {where}：{f.message}")
+    hidden = len(batch.findings) - len(shown)
+    if hidden:
+        click.echo(f"另有 {hidden} 条提示（自动纠正的写法、跳过的文件等），加 --all 显示。")
+    click.echo(f"共 {batch.count(Severity.ERROR)} 个错误，{batch.count(Severity.WARNING)} 个警告。")
+
+
+@main.command()
+@click.argument("inbox", type=click.Path(exists=True, file_okay=False, path_type=Path))
+@click.option("--registry", type=click.Path(exists=True, dir_okay=False, path_type=Path),
+              help="支部名单.xlsx（用于催报和核对编码）")
+@click.option("--format", "fmt", type=click.Choice(["table", "json"]), default="table", show_default=True,
+              help="输出格式：table 便于阅读，json 供程序使用")
+@click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), help="把问题清单写成Excel文件")
+@click.option("--feedback", type=click.Path(file_okay=False, path_type=Path),
+              help="为每个有问题的支部生成标出问题单元格的反馈表，写入此文件夹")
+@click.option("--all", "show_all", is_flag=True, help="也显示提示类信息")
+@click.option("-q", "--quiet", is_flag=True, help="不显示进度")
+def check(inbox: Path, registry: Path | None, fmt: str, output: Path | None, feedback: Path | None,
+          show_all: bool, quiet: bool) -> None:
+    """检查收件箱中各支部报送的表格，列出每个问题所在的工作表和单元格。有错误时退出码为1。"""
+    from .feedback import write_feedback
+    from .output import write_findings
+
+    _refuse_inside(inbox, output, feedback)
+    batch = _read(inbox, registry, quiet)
+    print_findings(batch, fmt, show_all)
+    if output:
+        click.echo(f"问题清单：{write_findings(batch.findings, output)}", err=True)
+    if feedback:
+        paths = write_feedback(batch.findings, inbox, feedback)
+        click.echo(f"反馈表：{len(paths)} 个，在 {feedback}", err=True)
+    sys.exit(1 if batch.has_errors else 0)
+
+
+def _refuse_inside(inbox: Path, *outputs: Path | None) -> None:
+    """Nothing is ever written into the inbox: the next run would read it as a submission."""
+    root = inbox.resolve()
+    for out in outputs:
+        if out is None:
+            continue
+        target = out.resolve()
+        if target == root or root in target.parents:
+            _fail(f"输出位置 {out} 在收件箱内，请换一个位置")
 
 
 @main.command()

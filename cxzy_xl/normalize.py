@@ -298,7 +298,7 @@ def to_period(raw: Any) -> Norm:
             value = f"{year}H{1 if half in ('上', '1') else 2}"
         else:
             value = year
-        return Norm(value, value != str(raw))
+        return Norm(value, str(raw).strip() not in (value, period_label(value)))
     return Norm(error=Code.BAD_TYPE, detail="报告期（如 2011年第二季度）")
 
 

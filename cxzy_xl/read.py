@@ -136,7 +136,7 @@ def _missing_caches(data: bytes, sheet_names: list[str]) -> dict[str, set[tuple[
             f = c.find("m:f", ns)
             v = c.find("m:v", ns)
             if f is not None and (v is None or v.text in (None, "")) and c.get("t") != "str":
-                cells.add(_parse_a1(c.get("r", "")))
+                cells.add(parse_a1(c.get("r", "")))
         out[_unescape(name)] = cells
     return out
 
@@ -145,7 +145,8 @@ def _unescape(name: str) -> str:
     return name.replace("&amp;", "&").replace("&lt;", "<").replace("&gt;", ">").replace("&quot;", '"')
 
 
-def _parse_a1(ref: str) -> tuple[int, int]:
+def parse_a1(ref: str) -> tuple[int, int]:
+    """'C5' -> (4, 2), 0-based; (-1, -1) for anything else."""
     m = re.match(r"([A-Z]+)(\d+)", ref)
     if not m:
         return (-1, -1)
@@ -198,9 +199,9 @@ def load_book(path: str | Path, sheets: tuple[str, ...] | None = None) -> RawBoo
                     and name != schema.META_SHEET:
                 continue
             sh = wb.get_sheet_by_name(name)
-            if sh.total_height > MAX_ROWS or sh.total_width > MAX_COLS:
-                raise Unreadable(f"工作表“{name}”行列数过多（{sh.total_height}行×{sh.total_width}列），"
-                                 "请删除多余的行列后重新报送")
+            (r0, c0), (r1, c1) = sh.start or (0, 0), sh.end or (0, 0)
+            if r1 + 1 > MAX_ROWS or c1 + 1 > MAX_COLS:
+                raise Unreadable(f"工作表“{name}”行列数过多（{r1 + 1}行×{c1 + 1}列），请删除多余的行列后重新报送")
             rows = _rows_from_a1(sh)
             _fill_merged(rows, sh)
             if name == schema.META_SHEET:
@@ -230,7 +231,7 @@ def _rows_from_a1(sh: Any) -> list[list[Any]]:
 
 def _fill_merged(rows: list[list[Any]], sh: Any) -> None:
     """A merged area's value applies to every cell of it."""
-    for rng in sh.merged_cell_ranges or ():
+    for rng in getattr(sh, "merged_cell_ranges", None) or ():
         (r1, c1), (r2, c2) = rng
         if r1 >= len(rows) or c1 >= len(rows[r1]):
             continue

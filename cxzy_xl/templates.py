@@ -232,7 +232,7 @@ REGISTRY_INTRO = (
 )
 
 
-def _new_workbook(path: Path) -> xlsxwriter.Workbook:
+def new_workbook(path: Path) -> xlsxwriter.Workbook:
     wb = xlsxwriter.Workbook(str(path), {"strings_to_formulas": False, "strings_to_urls": False,
                                          "strings_to_numbers": False})
     wb.formats[0].set_font_name(FONT)  # the default style, so empty cells use a CJK font too
@@ -262,7 +262,7 @@ def _umask() -> int:
     return mask
 
 
-def _close(wb: Any, tmp: Path, final: Path) -> Path:
+def close_atomic(wb: Any, tmp: Path, final: Path) -> Path:
     try:
         wb.close()
         os.chmod(tmp, 0o666 & ~_umask())
@@ -291,7 +291,7 @@ def write_branch_workbook(path: str | os.PathLike[str], branch: Branch | None = 
             info.setdefault(k, v)
         locked = {"党组织编码"}
     tmp, final = atomic_target(Path(path))
-    wb = _new_workbook(tmp)
+    wb = new_workbook(tmp)
     wb.set_properties({"title": "创先争优支部填报表", "author": "cxzy_xl", "created": generated_at,
                        "comments": f"{schema.TEMPLATE_ID} v{schema.VERSION}"})
     fm = _Formats(wb)
@@ -307,7 +307,7 @@ def write_branch_workbook(path: str | os.PathLike[str], branch: Branch | None = 
         "branch_code": branch.code if branch else "", "branch_name": branch.name if branch else "",
         "report_period": period_norm or "", "generated_at": generated_at.isoformat(timespec="seconds"),
     })
-    return _close(wb, tmp, final)
+    return close_atomic(wb, tmp, final)
 
 
 def write_registry(path: str | os.PathLike[str], branches: Sequence[Branch] = (),
@@ -317,7 +317,7 @@ def write_registry(path: str | os.PathLike[str], branches: Sequence[Branch] = ()
     labels = names.labels
     rows = [dict(zip(labels, (b.code, b.name, b.type, b.parent, b.secretary, b.phone), strict=True)) for b in branches]
     tmp, final = atomic_target(Path(path))
-    wb = _new_workbook(tmp)
+    wb = new_workbook(tmp)
     wb.set_properties({"title": "支部名单", "author": "cxzy_xl", "created": generated_at or FIXED_TIME})
     fm = _Formats(wb)
     _write_instructions(wb, fm, schema.REGISTRY_SHEETS, REGISTRY_INTRO)
@@ -325,7 +325,7 @@ def write_registry(path: str | os.PathLike[str], branches: Sequence[Branch] = ()
     _write_form(wb, fm, form, dict(settings or {}), set())
     _write_meta(wb, fm, {"template_id": schema.REGISTRY_ID, "template_version": schema.VERSION,
                          "generated_at": (generated_at or FIXED_TIME).isoformat(timespec="seconds")})
-    return _close(wb, tmp, final)
+    return close_atomic(wb, tmp, final)
 
 
 def branch_filename(branch: Branch) -> str:

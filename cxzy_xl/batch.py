@@ -1,0 +1,391 @@
+"""Read a folder of submissions (or one workbook) into typed DataFrames and findings.
+
+Untrusted files are read in worker processes with a memory and a time limit: a file that kills its
+worker (a native crash, a Rust abort, running out of memory) or hangs costs only its own
+FILE_UNREADABLE finding, and a fresh worker takes the next file.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import multiprocessing as mp
+import os
+import sys
+import time
+from collections import Counter, deque
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, field, replace
+from multiprocessing.connection import wait
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from . import schema
+from .checks import FileResult, check_book, check_rules
+from .findings import FINDING_COLUMNS, Code, Finding, Severity, make
+from .normalize import period_end, period_label
+from .read import SPREADSHEET_SUFFIXES, Registry, Unreadable, load_book, parse_a1, read_registry
+from .schema import Kind, Settings
+
+FILE_TIMEOUT = 60.0  # seconds for one file
+WORKER_MEMORY = 4 * 2**30  # bytes of address space for one worker
+
+DTYPES = {Kind.INT: "Int64", Kind.NUMBER: "Float64", Kind.DATE: "datetime64[ns]"}
+
+
+def dtype_of(kind: Kind) -> str:
+    return DTYPES.get(kind, "string")
+
+
+# --- one file --------------------------------------------------------------------------------
+
+def process_file(path: str, file: str) -> FileResult:
+    """Read and cell-check one workbook. Never raises: every failure is a FILE_UNREADABLE finding."""
+    try:
+        mtime = os.stat(path).st_mtime
+    except OSError:
+        mtime = 0.0
+    try:
+        book = load_book(path)
+        result = check_book(book, file)
+    except Unreadable as exc:
+        result = FileResult(path, file, readable=False,
+                            findings=[make(Code.FILE_UNREADABLE, file, detail=str(exc))])
+    except (KeyboardInterrupt, SystemExit):
+        raise
+    except BaseException:  # noqa: BLE001 - pyo3's PanicException derives from BaseException
+        result = FileResult(path, file, readable=False, findings=[
+            make(Code.FILE_UNREADABLE, file, detail="文件内容异常，读取时出错，请用Excel打开检查后重新保存报送")])
+    result.mtime = mtime
+    return result
+
+
+def _limit_resources(memory: int) -> None:
+    try:
+        import resource
+
+        soft, hard = resource.getrlimit(resource.RLIMIT_AS)
+        cap = memory if hard == resource.RLIM_INFINITY else min(memory, hard)
+        resource.setrlimit(resource.RLIMIT_AS, (cap, hard))
+    except (ImportError, ValueError, OSError):  # not on this platform: the time limit still holds
+        pass
+
+
+def _serve(conn: Any, memory: int) -> None:
+    _limit_resources(memory)
+    while True:
+        try:
+            task = conn.recv()
+        except (EOFError, OSError):
+            return
+        if task is None:
+            return
+        i, path, file = task
+        conn.send((i, process_file(path, file)))
+
+
+def _context() -> Any:
+    if sys.platform.startswith("linux"):
+        ctx = mp.get_context("forkserver")
+        ctx.set_forkserver_preload(["cxzy_xl.batch"])
+        return ctx
+    return mp.get_context("spawn")
+
+
+class _Worker:
+    def __init__(self, ctx: Any, memory: int) -> None:
+        self.conn, child = ctx.Pipe()
+        self.proc = ctx.Process(target=_serve, args=(child, memory), daemon=True)
+        self.proc.start()
+        child.close()
+        self.task: int | None = None
+        self.since = 0.0
+
+    def give(self, i: int, path: str, file: str) -> None:
+        self.task, self.since = i, time.monotonic()
+        self.conn.send((i, path, file))
+
+    def stop(self, kill: bool = False) -> None:
+        if kill:
+            self.proc.kill()
+        else:
+            try:
+                self.conn.send(None)
+            except OSError:
+                pass
+        self.proc.join(5)
+        if self.proc.is_alive():
+            self.proc.kill()
+            self.proc.join()
+        self.conn.close()
+
+
+def read_files_isolated(tasks: Sequence[tuple[str, str]], workers: int | None = None,
+                        timeout: float = FILE_TIMEOUT, memory: int = WORKER_MEMORY,
+                        progress: Callable[[int, int], None] | None = None) -> list[FileResult]:
+    """Run :func:`process_file` over (path, shown name) pairs in worker processes."""
+    n = len(tasks)
+    results: list[FileResult | None] = [None] * n
+    if n == 0:
+        return []
+    ctx = _context()
+    queue = deque(range(n))
+    pool: list[_Worker] = []
+    done = 0
+
+    def feed(w: _Worker) -> bool:
+        if not queue:
+            return False
+        i = queue.popleft()
+        w.give(i, *tasks[i])
+        return True
+
+    def lost(w: _Worker, why: str) -> None:
+        i = w.task
+        assert i is not None
+        path, file = tasks[i]
+        results[i] = FileResult(path, file, readable=False, findings=[make(Code.FILE_UNREADABLE, file, detail=why)])
+
+    size = max(1, min(workers or os.cpu_count() or 1, n))
+    for _ in range(size):
+        w = _Worker(ctx, memory)
+        pool.append(w)
+        feed(w)
+    try:
+        while done < n:
+            busy = [w for w in pool if w.task is not None]
+            now = time.monotonic()
+            wait_for = max(0.05, min(timeout - (now - w.since) for w in busy))
+            ready = wait([w.conn for w in busy], timeout=wait_for)
+            for w in busy:
+                replace_it = False
+                if w.conn in ready:
+                    try:
+                        i, res = w.conn.recv()
+                        results[i] = res
+                    except (EOFError, OSError):
+                        lost(w, "文件内容异常，读取时程序中止（可能是文件过大或已损坏），请用Excel打开检查后重新保存报送")
+                        replace_it = True
+                elif time.monotonic() - w.since > timeout:
+                    lost(w, f"读取超过{int(timeout)}秒仍未完成，文件可能过大或异常，请删除多余内容后重新报送")
+                    replace_it = True
+                else:
+                    continue
+                done += 1
+                if progress:
+                    progress(done, n)
+                w.task = None
+                if replace_it:
+                    w.stop(kill=True)
+                    pool.remove(w)
+                    if queue:
+                        fresh = _Worker(ctx, memory)
+                        pool.append(fresh)
+                        feed(fresh)
+                else:
+                    feed(w)
+    finally:
+        for w in pool:
+            w.stop(kill=w.task is not None)
+    return [r for r in results if r is not None]
+
+
+# --- the batch -------------------------------------------------------------------------------
+
+@dataclass
+class Batch:
+    """Everything read from one inbox: a typed DataFrame per template sheet, and the findings."""
+
+    tables: dict[str, pd.DataFrame]
+    findings: list[Finding]
+    files: pd.DataFrame
+    settings: Settings
+    registry: Registry | None = None
+    results: dict[str, FileResult] = field(default_factory=dict, repr=False)
+
+    def __getitem__(self, sheet: str) -> pd.DataFrame:
+        return self.tables[sheet]
+
+    @property
+    def period(self) -> str:
+        return self.settings.period
+
+    def findings_frame(self) -> pd.DataFrame:
+        rows = [f.to_dict() for f in self.findings]
+        df = pd.DataFrame(rows, columns=list(FINDING_COLUMNS))
+        df["row"] = df["row"].astype("Int64")
+        return df
+
+    def count(self, severity: Severity) -> int:
+        return sum(f.severity is severity for f in self.findings)
+
+    @property
+    def has_errors(self) -> bool:
+        return any(f.severity is Severity.ERROR for f in self.findings)
+
+
+def _frames(results: Iterable[FileResult]) -> dict[str, pd.DataFrame]:
+    """One DataFrame per template sheet, gathered column-wise across all files and typed once."""
+    results = list(results)
+    out: dict[str, pd.DataFrame] = {}
+    for sheet in schema.BRANCH_SHEETS:
+        own = {f.label for f in sheet.fields}
+        cols: dict[str, list[Any]] = {} if schema.CODE_COL in own else {schema.CODE_COL: [], schema.NAME_COL: []}
+        for f in sheet.fields:
+            cols[f.label] = []
+        cols[schema.FILE_COL], cols[schema.ROW_COL] = [], []
+        for res in results:
+            rec = res.sheets.get(sheet.name)
+            if rec is None:
+                continue
+            n = len(rec.rows)
+            if schema.CODE_COL not in own:
+                cols[schema.CODE_COL].extend([res.code] * n)
+                cols[schema.NAME_COL].extend([res.info("党组织名称")] * n)
+            for f in sheet.fields:
+                cols[f.label].extend(rec.values.get(f.label, [None] * n))
+            cols[schema.FILE_COL].extend([res.file] * n)
+            cols[schema.ROW_COL].extend(rec.rows)
+        df = pd.DataFrame(cols)
+        for f in sheet.fields:
+            if f.kind is Kind.DATE:
+                df[f.label] = pd.to_datetime(df[f.label]).astype("datetime64[ns]")
+            else:
+                df[f.label] = df[f.label].astype(dtype_of(f.kind))
+        for c in (schema.CODE_COL, schema.NAME_COL, schema.FILE_COL):
+            if c in df and c not in own:
+                df[c] = df[c].astype("string")
+        df[schema.ROW_COL] = df[schema.ROW_COL].astype("Int64")
+        out[sheet.name] = df
+    return out
+
+
+def _pick_newest(group: list[FileResult]) -> FileResult:
+    def key(r: FileResult) -> tuple[dt.date, float]:
+        return (r.filled_on or dt.date.min, r.mtime)
+
+    return max(group, key=key)
+
+
+def collect_files(inbox: Path) -> tuple[list[Path], list[Finding]]:
+    """The spreadsheets in the inbox (recursively); lock files and other files are skipped (info)."""
+    files, skipped = [], []
+    for path in sorted(p for p in inbox.rglob("*") if p.is_file()):
+        rel = str(path.relative_to(inbox))
+        if path.name.startswith(("~$", ".~lock", "._")):
+            skipped.append(make(Code.SKIPPED, rel, detail="Excel/WPS打开文件时产生的临时锁文件"))
+        elif path.suffix.lower() not in SPREADSHEET_SUFFIXES:
+            skipped.append(make(Code.SKIPPED, rel, detail="不是Excel文件"))
+        else:
+            files.append(path)
+    return files, skipped
+
+
+def build_batch(results: list[FileResult], registry: Registry | None = None,
+                extra_findings: Sequence[Finding] = ()) -> Batch:
+    """Deduplicate submissions, match the registry, type the data and run the rules."""
+    findings: list[Finding] = list(extra_findings)
+    settings = registry.settings if registry else Settings()
+    if registry:
+        findings.extend(registry.findings)
+    status: dict[str, str] = {}
+    for res in results:
+        findings.extend(res.findings)
+        status[res.file] = "已读取" if res.readable else "无法读取"
+    readable = [r for r in results if r.readable]
+    if not settings.period:
+        periods = Counter(r.period for r in readable if r.period)
+        settings.period = periods.most_common(1)[0][0] if periods else ""
+    if not settings.committee:
+        committees = Counter(str(r.info("所属党委")) for r in readable if r.info("所属党委"))
+        settings.committee = committees.most_common(1)[0][0] if committees else ""
+    used: list[FileResult] = []
+    groups: dict[tuple[str, str], list[FileResult]] = {}
+    for res in readable:
+        if settings.period and res.period and res.period != settings.period:
+            findings.append(make(Code.WRONG_PERIOD, res.file, branch_code=res.code, sheet=schema.INFO_SHEET,
+                                 cell=res.cell(schema.INFO_SHEET, "报告期", 1), column="报告期",
+                                 value=period_label(res.period), detail=period_label(settings.period)))
+            status[res.file] = "报告期不符"
+            continue
+        if not res.code:
+            used.append(res)
+            continue
+        groups.setdefault((res.code, res.period), []).append(res)
+    for group in groups.values():
+        newest = _pick_newest(group)
+        used.append(newest)
+        for other in group:
+            if other is not newest:
+                findings.append(make(Code.DUPLICATE_SUBMISSION, other.file, branch_code=other.code,
+                                     detail=newest.file))
+                status[other.file] = "重复报送（未采用）"
+    used.sort(key=lambda r: (r.code, r.file))
+    known = {b.code: b for b in registry.branches} if registry else {}
+    if registry:
+        reported = {r.code for r in used}
+        for res in used:
+            if res.code and res.code not in known:
+                findings.append(make(Code.UNKNOWN_BRANCH, res.file, branch_code=res.code, sheet=schema.INFO_SHEET,
+                                     column="党组织编码", cell=res.cell(schema.INFO_SHEET, "党组织编码", 1),
+                                     value=res.code))
+        for b in registry.branches:
+            if b.code not in reported:
+                contact = "，".join(x for x in (b.secretary and f"书记{b.secretary}", b.phone) if x)
+                findings.append(make(Code.MISSING_SUBMISSION, registry.path.name, branch_code=b.code,
+                                     sheet="支部名单", value=b.name,
+                                     detail=f"{b.name}（{b.code}）没有报送" + (f"，请联系{contact}" if contact else "")))
+    tables = _frames(used)
+    by_file = {r.file: r for r in used}
+    end = period_end(settings.period) if settings.period else dt.date.today()
+    findings.extend(check_rules(tables, by_file, settings, end))
+    files = pd.DataFrame([{
+        "来源文件": r.file, "党组织编码": r.code, "党组织名称": r.info("党组织名称"), "报告期": r.period,
+        "填报日期": r.filled_on, "状态": status.get(r.file, ""),
+        "数据行数": sum(len(s.rows) for n, s in r.sheets.items() if n in {t.name for t in schema.TABLE_SHEETS}),
+    } for r in results], columns=["来源文件", "党组织编码", "党组织名称", "报告期", "填报日期", "状态", "数据行数"])
+    findings = _ordered(findings)
+    return Batch(tables, findings, files, settings, registry, by_file)
+
+
+_SEVERITY_ORDER = {Severity.ERROR: 0, Severity.WARNING: 1, Severity.INFO: 2}
+_SHEET_ORDER = {s.name: i for i, s in enumerate(schema.BRANCH_SHEETS)}
+
+
+def _ordered(findings: list[Finding]) -> list[Finding]:
+    return sorted(findings, key=lambda f: (f.branch_code or "~", f.file, _SHEET_ORDER.get(f.sheet, -1),
+                                           f.row or 0, parse_a1(f.cell)[1], _SEVERITY_ORDER[f.severity]))
+
+
+def read_workbook(path: str | os.PathLike[str], registry: str | os.PathLike[str] | Registry | None = None,
+                  isolate: bool = True) -> Batch:
+    """Read and check one branch workbook."""
+    p = Path(path)
+    tasks = [(str(p), p.name)]
+    results = read_files_isolated(tasks, workers=1) if isolate else [process_file(*tasks[0])]
+    reg = read_registry(registry) if isinstance(registry, (str, os.PathLike)) else registry
+    return build_batch(results, reg)
+
+
+def read_folder(inbox: str | os.PathLike[str], registry: str | os.PathLike[str] | Registry | None = None,
+                workers: int | None = None, isolate: bool = True,
+                progress: Callable[[int, int], None] | None = None) -> Batch:
+    """Read and check every submission in ``inbox`` (the township office's folder of returned files)."""
+    root = Path(inbox)
+    paths, skipped = collect_files(root)
+    tasks = [(str(p), str(p.relative_to(root))) for p in paths]
+    if isolate:
+        results = read_files_isolated(tasks, workers=workers, progress=progress)
+    else:
+        results = []
+        for i, t in enumerate(tasks, 1):
+            results.append(process_file(*t))
+            if progress:
+                progress(i, len(tasks))
+    reg = read_registry(registry) if isinstance(registry, (str, os.PathLike)) else registry
+    return build_batch(results, reg, skipped)
+
+
+def with_branch(findings: Iterable[Finding], code: str) -> list[Finding]:
+    return [f if f.branch_code else replace(f, branch_code=code) for f in findings]
