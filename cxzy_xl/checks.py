@@ -116,7 +116,7 @@ def check_book(book: RawBook, file: str, sheets: tuple[Sheet, ...] | None = None
         findings: list[Finding] = []
         if sheet.layout == "form":
             where = locate_form(raw, sheet)
-            rec = SheetRecords(columns={lab: 1 for lab in where}, rows=[1],
+            rec = SheetRecords(columns={lab: 1 for lab in where}, rows=[min((r + 1 for r, _ in where.values()), default=1)],
                                form_rows={lab: r + 1 for lab, (r, _) in where.items()})
             for f in sheet.fields:
                 if f.label not in where:
@@ -356,7 +356,7 @@ def rule_overdue(ctx: RuleContext) -> Iterator[Finding]:
 
 def rule_rating_quota(ctx: RuleContext) -> Iterator[Finding]:
     roster = ctx.tables["党员名册"]
-    for file, group in roster.groupby(schema.FILE_COL):
+    for _, group in roster.groupby(schema.FILE_COL):
         excellent = int((group["民主评议等次"] == "优秀").sum())
         if excellent * 3 > len(group):
             first = group[group["民主评议等次"] == "优秀"].iloc[0]

@@ -20,6 +20,14 @@ class Severity(str, Enum):
 class Code(Enum):
     """Stable finding codes (TEMPLATE-SPEC.md). Each carries its severity and a message template."""
 
+    def __new__(cls, severity: Severity, template: str) -> Code:
+        # Members are numbered so that two codes with the same severity and template stay distinct.
+        obj = object.__new__(cls)
+        obj._value_ = len(cls.__members__) + 1
+        obj._severity = severity
+        obj._template = template
+        return obj
+
     FILE_UNREADABLE = (Severity.ERROR, "文件无法读取：{detail}")
     NOT_TEMPLATE = (Severity.ERROR, "这不是创先争优支部填报表（{detail}），请用下发的模板重新填写")
     DUPLICATE_SUBMISSION = (Severity.WARNING, "同一支部同一报告期报送了多份文件，已采用较新的“{detail}”，本文件未计入")
@@ -48,11 +56,11 @@ class Code(Enum):
 
     @property
     def severity(self) -> Severity:
-        return self.value[0]
+        return self._severity
 
     @property
     def template(self) -> str:
-        return self.value[1]
+        return self._template
 
 
 @dataclass(frozen=True)

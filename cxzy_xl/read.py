@@ -199,7 +199,7 @@ def load_book(path: str | Path, sheets: tuple[str, ...] | None = None) -> RawBoo
                     and name != schema.META_SHEET:
                 continue
             sh = wb.get_sheet_by_name(name)
-            (r0, c0), (r1, c1) = sh.start or (0, 0), sh.end or (0, 0)
+            r1, c1 = sh.end or (0, 0)
             if r1 + 1 > MAX_ROWS or c1 + 1 > MAX_COLS:
                 raise Unreadable(f"工作表“{name}”行列数过多（{r1 + 1}行×{c1 + 1}列），请删除多余的行列后重新报送")
             rows = _rows_from_a1(sh)
