@@ -72,7 +72,7 @@ def _limit_resources(memory: int) -> None:
         pass
 
 
-def _serve(conn: Any, memory: int) -> None:
+def _serve(conn: Any, memory: int, fn: Callable[[str, str], FileResult]) -> None:
     _limit_resources(memory)
     while True:
         try:
@@ -82,7 +82,7 @@ def _serve(conn: Any, memory: int) -> None:
         if task is None:
             return
         i, path, file = task
-        conn.send((i, process_file(path, file)))
+        conn.send((i, fn(path, file)))
 
 
 def _context() -> Any:
@@ -94,9 +94,9 @@ def _context() -> Any:
 
 
 class _Worker:
-    def __init__(self, ctx: Any, memory: int) -> None:
+    def __init__(self, ctx: Any, memory: int, fn: Callable[[str, str], FileResult]) -> None:
         self.conn, child = ctx.Pipe()
-        self.proc = ctx.Process(target=_serve, args=(child, memory), daemon=True)
+        self.proc = ctx.Process(target=_serve, args=(child, memory, fn), daemon=True)
         self.proc.start()
         child.close()
         self.task: int | None = None
@@ -123,8 +123,9 @@ class _Worker:
 
 def read_files_isolated(tasks: Sequence[tuple[str, str]], workers: int | None = None,
                         timeout: float = FILE_TIMEOUT, memory: int = WORKER_MEMORY,
-                        progress: Callable[[int, int], None] | None = None) -> list[FileResult]:
-    """Run :func:`process_file` over (path, shown name) pairs in worker processes."""
+                        progress: Callable[[int, int], None] | None = None,
+                        fn: Callable[[str, str], FileResult] = process_file) -> list[FileResult]:
+    """Run ``fn`` (:func:`process_file`) over (path, shown name) pairs in worker processes, in order."""
     n = len(tasks)
     results: list[FileResult | None] = [None] * n
     if n == 0:
@@ -149,7 +150,7 @@ def read_files_isolated(tasks: Sequence[tuple[str, str]], workers: int | None = 
 
     size = max(1, min(workers or os.cpu_count() or 1, n))
     for _ in range(size):
-        w = _Worker(ctx, memory)
+        w = _Worker(ctx, memory, fn)
         pool.append(w)
         feed(w)
     try:
@@ -180,7 +181,7 @@ def read_files_isolated(tasks: Sequence[tuple[str, str]], workers: int | None = 
                     w.stop(kill=True)
                     pool.remove(w)
                     if queue:
-                        fresh = _Worker(ctx, memory)
+                        fresh = _Worker(ctx, memory, fn)
                         pool.append(fresh)
                         feed(fresh)
                 else:

@@ -53,6 +53,7 @@ def _write(wb, items: list[Finding], target: Path) -> Path:  # type: ignore[no-u
     from openpyxl import Workbook
     from openpyxl.comments import Comment
     from openpyxl.styles import Alignment, Font, PatternFill
+    from openpyxl.worksheet.hyperlink import Hyperlink
 
     standalone = wb is None
     if standalone:
@@ -89,7 +90,7 @@ def _write(wb, items: list[Finding], target: Path) -> Path:  # type: ignore[no-u
         row = ws.max_row
         if f.cell and f.sheet and not standalone and f.sheet in wb.sheetnames:
             link = ws.cell(row=row, column=3)
-            link.hyperlink = f"#'{f.sheet}'!{f.cell}"
+            link.hyperlink = Hyperlink(ref=link.coordinate, location=f"'{f.sheet}'!{f.cell}")
             link.font = Font(color="FF0563C1", underline="single", name="宋体")
         if f.severity in FILL:
             ws.cell(row=row, column=4).fill = PatternFill("solid", fgColor=FILL[f.severity])

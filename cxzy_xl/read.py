@@ -98,12 +98,37 @@ def _guard_zip(data: bytes) -> None:
     if "[Content_Types].xml" not in names:
         raise Unreadable("文件已损坏（不是完整的Excel文件），请重新保存后报送")
     for info in infos:
+        if info.filename.startswith("xl/worksheets/") and info.filename.endswith(".xml"):
+            _guard_extent(zf.read(info))
         if info.filename.endswith(".xml") and info.file_size < 4 * 2**20:
             head = zf.read(info)[:4096]
             # Entity declarations have no place in an Office file: this is how XML bombs and
             # external-entity attacks start.
             if b"<!ENTITY" in head or b"<!DOCTYPE" in head:
                 raise Unreadable("文件含有异常内容，无法读取，请用Excel重新保存后报送")
+
+
+_ROW_REF = re.compile(rb'<(?:\w+:)?row\b[^>]*?\br="(\d+)"')
+_CELL_COL = re.compile(rb'<(?:\w+:)?c\b[^>]*?\br="([A-Z]+)\d+"')
+
+
+def _guard_extent(xml: bytes) -> None:
+    """Refuse a sheet reaching past our limits before calamine sizes a grid for it: a single cell
+    at XFD1048576 makes some calamine versions abort the whole process (tafia/calamine#693)."""
+    last_row = max((int(m) for m in _ROW_REF.findall(xml)), default=0)
+    widest = max((len(m) for m in _CELL_COL.findall(xml)), default=0)
+    last_col = 0
+    if widest:
+        last_col = max(_col_number(m) for m in _CELL_COL.findall(xml) if len(m) == widest)
+    if last_row > MAX_ROWS or last_col > MAX_COLS:
+        raise Unreadable(f"工作表行列数过多（{last_row}行×{last_col}列），请删除多余的行列后重新报送")
+
+
+def _col_number(letters: bytes) -> int:
+    n = 0
+    for ch in letters:
+        n = n * 26 + ch - 64
+    return n
 
 
 def _missing_caches(data: bytes, sheet_names: list[str]) -> dict[str, set[tuple[int, int]]]:

@@ -43,6 +43,7 @@ def make_xlsx(path: Path, sheets: dict[str, list[list[Any]]]) -> Path:
 
 # --- a small, clean branch workbook, written by hand so tests know every value and cell ---------
 import datetime as _dt  # noqa: E402
+
 from openpyxl.utils import get_column_letter  # noqa: E402
 
 from cxzy_xl import schema as _schema  # noqa: E402

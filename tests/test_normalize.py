@@ -7,8 +7,16 @@ from hypothesis import strategies as st
 
 from cxzy_xl.findings import Code
 from cxzy_xl.normalize import (
-    id_check_digit, normalize_value, period_end, period_label, to_choice, to_date, to_id_number, to_number,
-    to_period, to_phone,
+    id_check_digit,
+    normalize_value,
+    period_end,
+    period_label,
+    to_choice,
+    to_date,
+    to_id_number,
+    to_number,
+    to_period,
+    to_phone,
 )
 from cxzy_xl.schema import BRANCH_SHEET, YES_NO_SYNONYMS
 

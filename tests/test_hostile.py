@@ -1,0 +1,123 @@
+"""Hostile files cost only their own FILE_UNREADABLE finding: never the run, never the machine."""
+
+import io
+import zipfile
+
+import pytest
+from helpers import write_clean
+from hostile_workers import misbehave
+
+from cxzy_xl.batch import process_file, read_files_isolated, read_folder
+
+
+def rewrite(src, dst, change):
+    """Copy an xlsx, replacing members as ``change(name, data)`` says."""
+    with zipfile.ZipFile(src) as zin, zipfile.ZipFile(dst, "w", zipfile.ZIP_DEFLATED) as zout:
+        for item in zin.infolist():
+            zout.writestr(item.filename, change(item.filename, zin.read(item)))
+    return dst
+
+
+def sheet_xml(rows_xml: bytes) -> bytes:
+    return (b'<?xml version="1.0" encoding="UTF-8" standalone="yes"?>'
+            b'<worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main">'
+            b"<sheetData>" + rows_xml + b"</sheetData></worksheet>")
+
+
+@pytest.fixture()
+def good(tmp_path):
+    return write_clean(tmp_path / "good.xlsx")
+
+
+def unreadable(batch, name):
+    found = [f for f in batch.findings if f.file == name]
+    assert [f.code.name for f in found] == ["FILE_UNREADABLE"], [(f.code.name, f.message) for f in found]
+    return found[0]
+
+
+def test_entity_bomb_and_external_entities(tmp_path, good):
+    laughs = (b'<?xml version="1.0"?><!DOCTYPE lolz [<!ENTITY lol "lol">'
+              + b"".join(b'<!ENTITY lol%d "%s">' % (i, b"&lol%d;" % (i - 1) * 10 if i > 1 else b"&lol;" * 10)
+                         for i in range(1, 10))
+              + b']><sst xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main" count="1">'
+                b"<si><t>&lol9;</t></si></sst>")
+    xxe = (b'<?xml version="1.0"?><!DOCTYPE foo [<!ENTITY xxe SYSTEM "file:///etc/passwd">]>'
+           b'<sst xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"><si><t>&xxe;</t></si></sst>')
+    inbox = tmp_path / "inbox"
+    inbox.mkdir()
+    rewrite(good, inbox / "bomb.xlsx", lambda n, d: laughs if n == "xl/sharedStrings.xml" else d)
+    rewrite(good, inbox / "xxe.xlsx", lambda n, d: xxe if n == "xl/sharedStrings.xml" else d)
+    write_clean(inbox / "ok.xlsx")
+    batch = read_folder(inbox)
+    unreadable(batch, "bomb.xlsx")
+    unreadable(batch, "xxe.xlsx")
+    assert len(batch["党员名册"]) == 3
+
+
+def test_zip_bomb_is_refused_before_parsing(tmp_path, good):
+    buf = io.BytesIO()
+    with zipfile.ZipFile(good) as zin, zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED) as zout:
+        for item in zin.infolist():
+            data = zin.read(item)
+            if item.filename == "xl/worksheets/sheet3.xml":
+                with zout.open(item.filename, "w") as big:
+                    big.write(data[:-len(b"</worksheet>")])
+                    for _ in range(40):
+                        big.write(b" " * 2**20)  # 40 MB of nothing, a few dozen KB packed
+                    big.write(b"</worksheet>")
+            else:
+                zout.writestr(item.filename, data)
+    path = tmp_path / "zipbomb.xlsx"
+    path.write_bytes(buf.getvalue())
+    assert path.stat().st_size < 2**20
+    res = process_file(str(path), path.name)
+    assert [f.code.name for f in res.findings] == ["FILE_UNREADABLE"] and "过大" in res.findings[0].message
+
+
+def test_a_single_cell_at_xfd1048576(tmp_path, good):
+    import openpyxl
+
+    inbox = tmp_path / "inbox"
+    inbox.mkdir()
+    wb = openpyxl.load_workbook(good)
+    wb["党员名册"]["XFD1048576"] = "x"
+    wb.save(inbox / "far.xlsx")
+    write_clean(inbox / "ok.xlsx")
+    batch = read_folder(inbox)  # isolated: even a reader that aborts would cost only this file
+    assert "行列数过多" in unreadable(batch, "far.xlsx").message
+    assert len(batch["党员名册"]) == 3
+
+
+def test_a_million_row_sheet(tmp_path, good):
+    rows = b"".join(b'<row r="%d"><c r="A%d"><v>1</v></c></row>' % (i, i) for i in range(3, 1_000_003))
+    path = rewrite(good, tmp_path / "million.xlsx",
+                   lambda n, d: sheet_xml(rows) if n == "xl/worksheets/sheet3.xml" else d)
+    res = process_file(str(path), "million.xlsx")
+    assert [f.code.name for f in res.findings] == ["FILE_UNREADABLE"]
+
+
+def test_a_panic_in_the_reader_is_caught(tmp_path, good, monkeypatch):
+    from hostile_workers import PanicException
+
+    def panic(*a, **k):
+        raise PanicException("explode")
+
+    monkeypatch.setattr("cxzy_xl.batch.load_book", panic)
+    res = process_file(str(good), "good.xlsx")
+    assert [f.code.name for f in res.findings] == ["FILE_UNREADABLE"]
+
+
+def test_crashes_hangs_panics_and_memory_hogs_cost_only_their_own_file(tmp_path):
+    names = ["a.xlsx", "abort.xlsx", "b.xlsx", "hang.xlsx", "c.xlsx", "panic.xlsx", "hog.xlsx", "d.xlsx"]
+    for n in names:
+        write_clean(tmp_path / n)
+    tasks = [(str(tmp_path / n), n) for n in names]
+    results = read_files_isolated(tasks, workers=2, timeout=5, memory=3 * 2**30, fn=misbehave)
+    assert [r.file for r in results] == names
+    for r in results:
+        if r.file in ("a.xlsx", "b.xlsx", "c.xlsx", "d.xlsx"):
+            assert r.readable and r.findings == [] and len(r.sheets["党员名册"].rows) == 3
+        else:
+            assert not r.readable and [f.code.name for f in r.findings] == ["FILE_UNREADABLE"], r.file
+    hang = next(r for r in results if r.file == "hang.xlsx")
+    assert "秒" in hang.findings[0].message
