@@ -212,6 +212,11 @@ class Batch:
     def period(self) -> str:
         return self.settings.period
 
+    @property
+    def period_end(self) -> dt.date:
+        """The day the report period ends: what OVERDUE and 超期 figures are judged against."""
+        return period_end(self.settings.period) if self.settings.period else dt.date.today()
+
     def findings_frame(self) -> pd.DataFrame:
         rows = [f.to_dict() for f in self.findings]
         df = pd.DataFrame(rows, columns=list(FINDING_COLUMNS))
@@ -341,6 +346,9 @@ def build_batch(results: list[FileResult], registry: Registry | None = None,
     by_file = {r.file: r for r in used}
     end = period_end(settings.period) if settings.period else dt.date.today()
     findings.extend(check_rules(tables, by_file, settings, end))
+    for res in results:  # a sheet missing from a workbook leaves its required cells unfilled
+        if res.readable:
+            res.required_total += sum(len(s.required) for s in schema.FORM_SHEETS if s.name not in res.sheets)
     files = pd.DataFrame([{
         "来源文件": r.file, "党组织编码": r.code, "党组织名称": r.info("党组织名称"), "报告期": r.period,
         "填报日期": r.filled_on, "状态": status.get(r.file, ""),

@@ -47,6 +47,8 @@ class FileResult:
     sheets: dict[str, SheetRecords] = field(default_factory=dict)
     findings: list[Finding] = field(default_factory=list)
     readable: bool = True
+    required_total: int = 0  # required cells in the workbook (填报完整率's denominator)
+    required_filled: int = 0  # of those, filled with a readable value
 
     def info(self, label: str) -> Any:
         rec = self.sheets.get(schema.INFO_SHEET)
@@ -176,6 +178,10 @@ def check_book(book: RawBook, file: str, sheets: tuple[Sheet, ...] | None = None
                     findings.extend(_cell_findings(f, value, norm, common))
                     out.append(norm.value if norm.ok else None)
                 rec.values[f.label] = out
+        for f in sheet.required:
+            values = rec.values.get(f.label, [])
+            result.required_total += len(values)
+            result.required_filled += sum(v is not None for v in values)
         result.sheets[sheet.name] = rec
         result.findings.extend(findings)
     code = code or book.meta.get("branch_code", "")

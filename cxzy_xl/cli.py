@@ -11,6 +11,7 @@ import click
 
 from .batch import Batch, read_folder
 from .findings import FINDING_COLUMNS, Severity
+from .normalize import period_label
 from .read import Registry, Unreadable, read_registry
 from .templates import write_branch_templates, write_branch_workbook, write_registry
 
@@ -166,6 +167,70 @@ def _refuse_inside(inbox: Path, *outputs: Path | None) -> None:
             _fail(f"输出位置 {out} 在收件箱内，请换一个位置")
 
 
+def _headline(summary, path: Path) -> None:  # type: ignore[no-untyped-def]
+    t = summary.total.iloc[0]
+
+    def pct(v) -> str:  # type: ignore[no-untyped-def]
+        return "—" if v is None or v != v else f"{float(v):.1%}"
+
+    missing = len(summary.missing)
+    click.echo(f"{summary.unit or '汇总'}　{period_label(summary.period) if summary.period else ''}")
+    click.echo(f"  报送：应报 {summary.expected}，已报 {summary.expected - missing if summary.expected else summary.reported}，"
+               f"未报 {missing}")
+    click.echo(f"  党员 {int(t['党员数'])} 人；承诺 {int(t['承诺数'])} 项，兑现率 {pct(t['承诺兑现率'])}；"
+               f"参学率 {pct(t['参学率'])}")
+    click.echo(f"  为民办实事 {int(t['办实事项目数'])} 项，投入资金 {float(t['投入资金（万元）']):,.2f} 万元；"
+               f"民情办结率 {pct(t['办结率'])}；测评满意率 {pct(t['测评满意率'])}")
+    click.echo(f"  问题：错误 {int(t['错误数'])} 个，警告 {int(t['警告数'])} 个")
+    click.echo(f"汇总表：{path}")
+
+
+@main.command()
+@click.argument("inbox", type=click.Path(exists=True, file_okay=False, path_type=Path))
+@click.option("--registry", type=click.Path(exists=True, dir_okay=False, path_type=Path),
+              help="支部名单.xlsx（应报送的支部和汇总设置）")
+@click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path),
+              help="汇总表文件名（默认：<所属党委>创先争优汇总_<报告期>.xlsx，写在当前文件夹）")
+@click.option("--no-mask", is_flag=True, help="明细表中不隐藏身份证号和电话号码的中间几位")
+@click.option("-q", "--quiet", is_flag=True, help="不显示进度")
+def aggregate(inbox: Path, registry: Path | None, output: Path | None, no_mask: bool, quiet: bool) -> None:
+    """检查并汇总收件箱中各支部的报表，生成带图表的汇总表。有错误时退出码为1（汇总表照常生成）。"""
+    from .aggregate import aggregate as run_aggregate
+    from .output import result_filename, write_result
+
+    _refuse_inside(inbox, output)
+    if output is not None and registry is not None and output.resolve() == registry.resolve():
+        _fail("输出文件不能是支部名单本身")
+    batch = _read(inbox, registry, quiet)
+    summary = run_aggregate(batch)
+    path = write_result(summary, output or Path(result_filename(summary)), mask=not no_mask)
+    _headline(summary, path)
+    sys.exit(1 if batch.has_errors else 0)
+
+
+@main.command()
+@click.argument("results", nargs=-1, required=True, type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), help="汇总表文件名")
+@click.option("--unit", default="", help="本级单位名称，如 新邵县委组织部")
+@click.option("--allow-mixed-periods", is_flag=True, help="允许汇总不同报告期的下级汇总表")
+def rollup(results: tuple[Path, ...], output: Path | None, unit: str, allow_mixed_periods: bool) -> None:
+    """把各下级单位（乡镇、县）的汇总表再汇总一级，所有数字由各支部原始数据重新计算。"""
+    from .output import result_filename, write_result
+    from .rollup import RollupError
+    from .rollup import rollup as run_rollup
+
+    try:
+        summary = run_rollup(list(results), unit=unit, allow_mixed_periods=allow_mixed_periods)
+    except RollupError as exc:
+        _fail(str(exc))
+    target = output or Path(result_filename(summary))
+    if any(target.resolve() == r.resolve() for r in results):
+        _fail("输出文件不能覆盖下级汇总表")
+    path = write_result(summary, target, mask=True)
+    _headline(summary, path)
+    sys.exit(1 if any(f.severity is Severity.ERROR for f in summary.findings) else 0)
+
+
 @main.command()
 @click.argument("folder", type=click.Path(file_okay=False, path_type=Path), default="cxzy-demo")
 @click.option("--branches", "n_branches", type=click.IntRange(16, 2000), default=31, show_default=True,
@@ -173,12 +238,21 @@ def _refuse_inside(inbox: Path, *outputs: Path | None) -> None:
 @click.option("--seed", type=int, default=2011, show_default=True, help="随机种子（相同种子生成相同数据）")
 def demo(folder: Path, n_branches: int, seed: int) -> None:
     """生成一个示例乡镇：支部名单和各支部填好的报表（含几处常见填报错误），然后运行检查和汇总。"""
+    from .aggregate import aggregate as run_aggregate
     from .demo import make_demo
+    from .output import result_filename, write_result
 
     d = make_demo(folder, n_branches=n_branches, seed=seed)
     click.echo(f"示例乡镇已生成：{d.folder}")
     click.echo(f"  支部名单：{d.registry}")
     click.echo(f"  收件箱：  {d.inbox}（{len(d.files)} 个支部报表，另有重复报送、锁文件等）")
+    click.echo("")
+    batch = read_folder(d.inbox, d.registry)
+    summary = run_aggregate(batch)
+    path = write_result(summary, d.folder / result_filename(summary))
+    _headline(summary, path)
+    click.echo("")
+    click.echo(f"逐条查看问题：cxzy check {d.inbox} --registry {d.registry}")
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -84,9 +84,10 @@ class DemoBranch:
     data: dict[str, Any] = field(default_factory=dict)
 
 
-def registry_branches(n: int = 31, rng: random.Random | None = None) -> list[Branch]:
+def registry_branches(n: int = 31, rng: random.Random | None = None, committee: str = COMMITTEE,
+                      prefix: str = "DX") -> list[Branch]:
     rng = rng or random.Random(2011)
-    town = COMMITTEE.removesuffix("党委")
+    town = committee.removesuffix("党委")
     villages = list(VILLAGES)
     rng.shuffle(villages)
     names: list[tuple[str, str]] = []
@@ -105,12 +106,13 @@ def registry_branches(n: int = 31, rng: random.Random | None = None) -> list[Bra
         names.pop(idx)
     branches = []
     for i, (org_type, name) in enumerate(names, 1):
-        branches.append(Branch(code=f"DX{i:03d}", name=name, type=org_type, parent=COMMITTEE,
+        branches.append(Branch(code=f"{prefix}{i:03d}", name=name, type=org_type, parent=committee,
                                secretary=_name(rng), phone=_phone(rng)))
     return branches
 
 
-def branch_data(b: Branch, rng: random.Random, members_n: int | None = None) -> dict[str, Any]:
+def branch_data(b: Branch, rng: random.Random, members_n: int | None = None,
+                committee: str = COMMITTEE) -> dict[str, Any]:
     """A consistent, clean filled workbook for one branch."""
     end = period_end(PERIOD)
     start = CAMPAIGN[0]
@@ -139,8 +141,8 @@ def branch_data(b: Branch, rng: random.Random, members_n: int | None = None) -> 
     secretary = b.secretary
     formal = sum(m["党员类别"] == "正式党员" for m in members)
     info = {
-        "所属党委": COMMITTEE, "党组织名称": b.name, "党组织编码": b.code, "党组织类型": b.type,
-        "上级党组织": COMMITTEE, "书记姓名": secretary, "联系电话": b.phone, "填报人": _name(rng),
+        "所属党委": committee, "党组织名称": b.name, "党组织编码": b.code, "党组织类型": b.type,
+        "上级党组织": committee, "书记姓名": secretary, "联系电话": b.phone, "填报人": _name(rng),
         "填报日期": dt.date(2011, 6, rng.randint(24, 30)), "报告期": period_label(PERIOD),
         "争创主题": rng.choice(("强班子、带队伍、促发展", "服务群众、争当先锋", "学习创新、争创一流")),
         "特色党支部类型": rng.choice(("致富型", "服务型", "学习型", "和谐型", "廉洁型")),
@@ -280,27 +282,29 @@ class Demo:
 
 
 def make_demo(folder: str | os.PathLike[str] = "cxzy-demo", n_branches: int = 31, seed: int = 2011,
-              members_n: int | None = None, messy: bool = True) -> Demo:
-    """Write a registry and filled branch workbooks into ``folder`` (its 收件箱 holds the files)."""
+              members_n: int | None = None, messy: bool = True, committee: str = COMMITTEE,
+              prefix: str = "DX") -> Demo:
+    """Write a registry and filled branch workbooks into ``folder`` (its 收件箱 holds the files).
+    ``committee`` and ``prefix`` make other townships, e.g. for a county's roll-up."""
     rng = random.Random(seed)
     out = Path(folder)
     inbox = out / INBOX
     if inbox.exists():
         shutil.rmtree(inbox)
     inbox.mkdir(parents=True)
-    branches = registry_branches(n_branches, rng)
-    settings = {"所属党委": COMMITTEE, "报告期": period_label(PERIOD), "活动开始日期": CAMPAIGN[0],
+    branches = registry_branches(n_branches, rng, committee, prefix)
+    settings = {"所属党委": committee, "报告期": period_label(PERIOD), "活动开始日期": CAMPAIGN[0],
                 "活动结束日期": CAMPAIGN[1], "报送截止日期": dt.date(2011, 7, 5)}
     registry = write_registry(out / REGISTRY_FILE, branches, settings)
     files: dict[str, Path] = {}
     for pos, b in enumerate(branches, 1):
-        data = branch_data(b, rng, members_n)
+        data = branch_data(b, rng, members_n, committee)
         if messy and pos == NEVER_REPORTS:
             continue
         if messy:
             _plant_data(pos, data)
         path = inbox / branch_filename(b)
-        write_branch_workbook(path, b, committee=COMMITTEE, period=PERIOD, data=data)
+        write_branch_workbook(path, b, committee=committee, period=PERIOD, data=data)
         files[b.code] = path
         if not messy:
             continue
@@ -309,7 +313,7 @@ def make_demo(folder: str | os.PathLike[str] = "cxzy-demo", n_branches: int = 31
         elif pos == 8:
             older = dict(data)
             older["基本信息"] = {**data["基本信息"], "填报日期": dt.date(2011, 6, 20)}
-            write_branch_workbook(inbox / f"{b.code}_{b.name}（旧）.xlsx", b, committee=COMMITTEE, period=PERIOD,
+            write_branch_workbook(inbox / f"{b.code}_{b.name}（旧）.xlsx", b, committee=committee, period=PERIOD,
                                   data=older)
         elif pos == 10:
             (inbox / f"~${path.name}").write_bytes(b"\x0bWPS lock\x00" + b"\x00" * 150)

@@ -1,13 +1,19 @@
-"""Styled workbooks written with xlsxwriter: the problem list (问题清单)."""
+"""Styled workbooks written with xlsxwriter: the problem list (问题清单) and the result workbook (汇总表)."""
 
 from __future__ import annotations
 
+import datetime as dt
+import math
 import os
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
+import pandas as pd
+
+from . import schema
 from .findings import Finding, Severity
+from .normalize import period_label
 from .templates import FONT, atomic_target, close_atomic, new_workbook, text_width
 
 FINDING_HEADERS = ("序号", "党组织编码", "文件", "工作表", "单元格", "类别", "代码", "问题及修改要求", "填写内容")
@@ -74,3 +80,420 @@ def write_findings(findings: Sequence[Finding], path: str | os.PathLike[str]) ->
     st = Styles(wb)
     write_findings_sheet(wb, st, findings)
     return close_atomic(wb, tmp, final)
+
+
+# --- the result workbook (汇总表) -------------------------------------------------------------
+
+RATE_FIGURES = ("承诺兑现率", "参学率", "办结率", "测评满意率", "填报完整率")
+OVERDUE_FIGURES = ("超期承诺数", "超期未办结件数")
+SCORE_FIGURES = ("五个好得分", "综合得分")
+AMOUNT_FIGURES = ("学时合计", "投入资金（万元）", "争取上级资金（万元）")
+
+
+def mask_id(value: str) -> str:
+    return value[:6] + "*" * 8 + value[-4:] if len(value) == 18 else "*" * len(value)
+
+
+def mask_phone(value: str) -> str:
+    digits = value.replace("-", "")
+    if len(digits) == 11 and digits.startswith("1"):
+        return digits[:3] + "****" + digits[-4:]
+    if len(value) > 4:
+        keep = value.split("-")[0] + "-" if "-" in value else ""
+        return keep + "*" * max(0, len(value) - len(keep) - 4) + value[-4:]
+    return "*" * len(value)
+
+
+def _blank(v: Any) -> bool:
+    if v is None or v is pd.NA or v is pd.NaT:
+        return True
+    try:
+        return bool(pd.isna(v))
+    except (TypeError, ValueError):
+        return False
+
+
+def write_cell(ws: Any, r: int, c: int, v: Any, fmt: Any = None, date_fmt: Any = None) -> None:
+    """Typed writes only: text stays text (a note typed as =1+1 is never a formula)."""
+    if _blank(v):
+        ws.write_blank(r, c, None, fmt)
+    elif isinstance(v, (pd.Timestamp, dt.datetime)):
+        ws.write_datetime(r, c, v.to_pydatetime() if isinstance(v, pd.Timestamp) else v, date_fmt or fmt)
+    elif isinstance(v, dt.date):
+        ws.write_datetime(r, c, dt.datetime.combine(v, dt.time()), date_fmt or fmt)
+    elif isinstance(v, bool):
+        ws.write_string(r, c, "是" if v else "否", fmt)
+    elif isinstance(v, (int, float)) or hasattr(v, "dtype"):
+        x = float(v)
+        if math.isfinite(x):
+            ws.write_number(r, c, x, fmt)
+        else:
+            ws.write_blank(r, c, None, fmt)
+    else:
+        ws.write_string(r, c, str(v), fmt)
+
+
+class ResultStyles(Styles):
+    def __init__(self, wb: Any) -> None:
+        super().__init__(wb)
+
+        def fmt(**kw: Any) -> Any:
+            return wb.add_format({"font_name": FONT, "font_size": 10, "valign": "vcenter", **kw})
+
+        border = {"border": 1, "border_color": "#BFBFBF"}
+        total = {"bold": True, "bg_color": "#F2F2F2", "top": 2, "top_color": "#1F4E79", "border": 1,
+                 "border_color": "#BFBFBF"}
+        self.score = fmt(num_format="0.0", **border)
+        self.total_text = fmt(**total)
+        self.total_int = fmt(num_format="#,##0", **total)
+        self.total_num = fmt(num_format="#,##0.00", **total)
+        self.total_pct = fmt(num_format="0.0%", **total)
+        self.total_score = fmt(num_format="0.0", **total)
+        self.red = wb.add_format({"font_color": "#C00000", "bold": True})
+        self.bad = wb.add_format({"bg_color": "#FFC7CE", "font_color": "#9C0006"})
+        self.good = wb.add_format({"bg_color": "#C6EFCE", "font_color": "#006100"})
+        self.card_label = fmt(bold=True, bg_color="#DDEBF7", **border)
+        self.card_name = fmt(font_color="#404040", **border)
+        self.card_int = fmt(num_format="#,##0", bold=True, font_size=12, **border)
+        self.card_num = fmt(num_format="#,##0.00", bold=True, font_size=12, **border)
+        self.card_pct = fmt(num_format="0.0%", bold=True, font_size=12, **border)
+        self.card_score = fmt(num_format="0.0", bold=True, font_size=12, **border)
+        self.note = fmt(font_color="#7F7F7F", font_size=9)
+
+    def for_figure(self, name: str, total: bool = False) -> Any:
+        if name in RATE_FIGURES:
+            return self.total_pct if total else self.pct
+        if name in SCORE_FIGURES:
+            return self.total_score if total else self.score
+        if name in AMOUNT_FIGURES:
+            return self.total_num if total else self.num
+        if name in ("党组织编码", "党组织名称", "党组织类型", "等次", "单位名称"):
+            return self.total_text if total else self.text
+        return self.total_int if total else self.int
+
+
+def _print(ws: Any, name: str, header_row: int, landscape: bool = True) -> None:
+    ws.set_paper(9)
+    if landscape:
+        ws.set_landscape()
+    ws.fit_to_pages(1, 0)
+    ws.repeat_rows(0, header_row)
+    ws.set_margins(left=0.3, right=0.3, top=0.5, bottom=0.5)
+    ws.set_footer(f"&C&\"{FONT}\"{name}　第 &P 页，共 &N 页")
+
+
+def _figure_width(name: str) -> float:
+    if name == "党组织名称":
+        return 24
+    if name in ("单位名称",):
+        return 20
+    return max(7.5, min(text_width(name) / 2 + 2, 12))
+
+
+def _write_figure_table(wb: Any, st: ResultStyles, name: str, title: str, df: pd.DataFrame,
+                        total: pd.DataFrame | None, freeze_cols: int) -> Any:
+    ws = wb.add_worksheet(name)
+    cols = list(df.columns)
+    ws.set_row(0, 26)
+    ws.write_string(0, 0, title, st.title)
+    ws.set_row(1, 44)
+    for c, col in enumerate(cols):
+        ws.write_string(1, c, col, st.header)
+        ws.set_column(c, c, _figure_width(col))
+    for r, row in enumerate(df.itertuples(index=False), start=2):
+        for c, v in enumerate(row):
+            write_cell(ws, r, c, v, st.for_figure(cols[c]))
+    last = len(df) + 1
+    if total is not None and len(total):
+        r = last + 1
+        trow = total.iloc[0]
+        for c, col in enumerate(cols):
+            v = trow[col] if col in total.columns else None
+            if c == 0:
+                v = "合计"
+            write_cell(ws, r, c, v, st.for_figure(col, total=True))
+    if len(df):
+        for col in cols:
+            c = cols.index(col)
+            if col in RATE_FIGURES:
+                ws.conditional_format(2, c, last, c, {"type": "data_bar", "bar_color": "#A9D08E", "min_type": "num", "min_value": 0,
+                                                      "max_type": "num", "max_value": 1})
+            elif col == "综合得分":
+                ws.conditional_format(2, c, last, c, {"type": "3_color_scale", "min_color": "#F8696B",
+                                                      "mid_color": "#FFEB84", "max_color": "#63BE7B"})
+            elif col in OVERDUE_FIGURES:
+                ws.conditional_format(2, c, last, c, {"type": "cell", "criteria": ">", "value": 0, "format": st.red})
+            elif col == "错误数":
+                ws.conditional_format(2, c, last, c, {"type": "cell", "criteria": ">", "value": 0, "format": st.bad})
+            elif col == "等次":
+                ws.conditional_format(2, c, last, c, {"type": "cell", "criteria": "==", "value": '"较差"',
+                                                      "format": st.bad})
+                ws.conditional_format(2, c, last, c, {"type": "cell", "criteria": "==", "value": '"好"',
+                                                      "format": st.good})
+    ws.freeze_panes(2, freeze_cols)
+    ws.autofilter(1, 0, max(last, 2), len(cols) - 1)
+    _print(ws, name, 1)
+    return ws
+
+
+def _write_plain_table(wb: Any, st: ResultStyles, name: str, df: pd.DataFrame, widths: dict[str, float] | None = None,
+                       empty_note: str = "", date_cols: tuple[str, ...] = ()) -> Any:
+    ws = wb.add_worksheet(name)
+    cols = list(df.columns)
+    for c, col in enumerate(cols):
+        ws.write_string(0, c, col, st.header)
+        width = (widths or {}).get(col) or max(8.0, min(text_width(col) + 3, 30))
+        ws.set_column(c, c, width)
+    for r, row in enumerate(df.itertuples(index=False), start=1):
+        for c, v in enumerate(row):
+            write_cell(ws, r, c, v, st.text, st.date)
+    if not len(df) and empty_note:
+        ws.write_string(1, 0, empty_note, st.note)
+    ws.freeze_panes(1, 0)
+    if len(df):
+        ws.autofilter(0, 0, len(df), len(cols) - 1)
+    _print(ws, name, 0)
+    return ws
+
+
+def _detail_frame(df: pd.DataFrame, sheet: schema.Sheet, mask: bool) -> pd.DataFrame:
+    cols = [schema.CODE_COL, schema.NAME_COL, *sheet.labels]
+    out = df[cols].copy()
+    if mask:
+        for f in sheet.fields:
+            if f.kind in schema.MASKED_KINDS:
+                fn = mask_id if f.kind is schema.Kind.ID_NUMBER else mask_phone
+                out[f.label] = out[f.label].map(lambda v, fn=fn: v if _blank(v) else fn(str(v)))
+    return out
+
+
+def _detail_widths(sheet: schema.Sheet) -> dict[str, float]:
+    from .templates import column_width
+
+    widths = {schema.CODE_COL: 9.0, schema.NAME_COL: 22.0}
+    widths.update({f.label: column_width(f) for f in sheet.fields})
+    return widths
+
+
+def _headline(summary: Any) -> list[tuple[str, list[tuple[str, Any, str]]]]:
+    t = summary.total.iloc[0]
+    missing = len(summary.missing)
+    reported = summary.expected - missing if summary.expected else summary.reported
+    return [
+        ("报送情况", [("应报（个）", summary.expected, "int"), ("已报（个）", reported, "int"), ("未报（个）", missing, "int")]),
+        ("党员队伍", [("党员（人）", t["党员数"], "int"), ("预备党员（人）", t["预备党员数"], "int"),
+                  ("流动党员（人）", t["流动党员数"], "int")]),
+        ("公开承诺", [("承诺（项）", t["承诺数"], "int"), ("已兑现（项）", t["已兑现承诺数"], "int"),
+                  ("兑现率", t["承诺兑现率"], "pct")]),
+        ("学习活动", [("活动（次）", t["活动次数"], "int"), ("参学率", t["参学率"], "pct"), ("学时", t["学时合计"], "num")]),
+        ("为民办实事", [("项目（个）", t["办实事项目数"], "int"), ("投入资金（万元）", t["投入资金（万元）"], "num"),
+                   ("争取上级资金（万元）", t["争取上级资金（万元）"], "num")]),
+        ("民情台账", [("民情（件）", t["民情件数"], "int"), ("已办结（件）", t["已办结件数"], "int"),
+                  ("办结率", t["办结率"], "pct")]),
+        ("考核测评", [("五个好平均得分", t["五个好得分"], "score"), ("测评满意率", t["测评满意率"], "pct"),
+                  ("综合平均得分", t["综合得分"], "score")]),
+        ("数据质量", [("错误（个）", t["错误数"], "int"), ("警告（个）", t["警告数"], "int"),
+                  ("填报完整率", t["填报完整率"], "pct")]),
+    ]
+
+
+OVERVIEW_WIDTHS = (12, 18, 12, 18, 12, 20, 12)
+OVERVIEW_PX = sum(int(w * 7 + 5) for w in OVERVIEW_WIDTHS) - 12  # xlsxwriter's character-to-pixel rule, a margin
+
+
+def _chart(wb: Any, kind: str, title: str, subtype: str | None = None) -> Any:
+    chart = wb.add_chart({"type": kind, **({"subtype": subtype} if subtype else {})})
+    chart.set_title({"name": title, "name_font": {"name": FONT, "size": 12, "bold": True}})
+    chart.set_legend({"font": {"name": FONT, "size": 9}, "position": "bottom"})
+    for axis in ("set_x_axis", "set_y_axis"):
+        getattr(chart, axis)({"num_font": {"name": FONT, "size": 9}, "name_font": {"name": FONT, "size": 9}})
+    chart.set_chartarea({"border": {"color": "#BFBFBF"}})
+    return chart
+
+
+def _write_overview(wb: Any, st: ResultStyles, summary: Any, generated_at: dt.datetime, rollup: bool) -> Any:
+    ws = wb.add_worksheet("总览")
+    unit = summary.unit or "本单位"
+    period = period_label(summary.period) if summary.period else "报告期未知"
+    for c, width in enumerate(OVERVIEW_WIDTHS):
+        ws.set_column(c, c, width)
+    ws.set_row(0, 30)
+    ws.merge_range(0, 0, 0, 6, f"{unit}创先争优活动汇总表", st.title)
+    ws.write_string(1, 0, f"报告期：{period}　　生成时间：{generated_at:%Y-%m-%d %H:%M}"
+                    + ("　　（由各下级单位汇总表逐级汇总）" if rollup else ""), st.subtitle)
+    cards = _headline(summary)
+    fmts = {"int": st.card_int, "num": st.card_num, "pct": st.card_pct, "score": st.card_score}
+    for i, (label, items) in enumerate(cards):
+        r = 3 + i
+        ws.set_row(r, 22)
+        ws.write_string(r, 0, label, st.card_label)
+        for j, (name, value, kind) in enumerate(items):
+            ws.write_string(r, 1 + 2 * j, name, st.card_name)
+            write_cell(ws, r, 2 + 2 * j, value, fmts[kind])
+    chart_row = 3 + len(cards) + 1
+    # chart source tables to the right of the printed area
+    src_col = 9
+    ws.set_column(src_col, src_col + 6, 12)
+    ws.write_string(2, src_col, "图表数据（供图表引用）", st.subtitle)
+
+    def table(col: int, headers: list[str], rows: list[list[Any]], fmt_cols: dict[int, Any] | None = None) -> int:
+        for c, h in enumerate(headers):
+            ws.write_string(3, col + c, h, st.header)
+        for r, row in enumerate(rows, start=4):
+            for c, v in enumerate(row):
+                write_cell(ws, r, col + c, v, (fmt_cols or {}).get(c, st.text))
+        return 4 + len(rows) - 1
+
+    # 1. 综合得分 by branch (or by child unit), best first
+    ranked = summary.by_unit if rollup else summary.by_branch
+    name_col = "单位名称" if rollup else "党组织名称"
+    ranked = ranked[[name_col, "综合得分"]].dropna().sort_values("综合得分", ascending=True, kind="stable")
+    last = table(src_col, [name_col, "综合得分"], ranked.values.tolist(), {1: st.score})
+    c1 = _chart(wb, "bar", "综合得分（按下级单位）" if rollup else "各支部综合得分")
+    c1.add_series({"name": "综合得分", "categories": ["总览", 4, src_col, last, src_col],
+                   "values": ["总览", 4, src_col + 1, last, src_col + 1], "fill": {"color": "#2E75B6"},
+                   "data_labels": {"value": True, "num_format": "0.0", "font": {"name": FONT, "size": 8}}})
+    c1.set_x_axis({"min": 0, "max": 100, "num_font": {"name": FONT, "size": 9}})
+    c1.set_y_axis({"num_font": {"name": FONT, "size": 8}})
+    c1.set_legend({"none": True})
+    bars = max(len(ranked), 1)
+    c1_height = 70 + (18 if bars <= 40 else 12) * bars
+    c1.set_size({"width": OVERVIEW_PX, "height": c1_height})
+
+    # 2. 承诺兑现 by branch type, stacked
+    types = summary.by_type[summary.by_type["党组织类型"] != "合计"]
+    rows = [[t, int(k), int(n - k)] for t, k, n in zip(types["党组织类型"], types["已兑现承诺数"], types["承诺数"], strict=True)]
+    col2 = src_col + 3
+    last2 = table(col2, ["党组织类型", "已兑现", "未兑现"], rows, {1: st.int, 2: st.int})
+    c2 = _chart(wb, "column", "公开承诺兑现情况（按党组织类型）", "stacked")
+    c2.add_series({"name": ["总览", 3, col2 + 1], "categories": ["总览", 4, col2, last2, col2],
+                   "values": ["总览", 4, col2 + 1, last2, col2 + 1], "fill": {"color": "#70AD47"}})
+    c2.add_series({"name": ["总览", 3, col2 + 2], "categories": ["总览", 4, col2, last2, col2],
+                   "values": ["总览", 4, col2 + 2, last2, col2 + 2], "fill": {"color": "#ED7D31"}})
+    c2.set_y_axis({"name": "承诺（项）", "num_font": {"name": FONT, "size": 9}, "name_font": {"name": FONT, "size": 9}})
+    c2.set_size({"width": OVERVIEW_PX // 2, "height": 300})
+
+    col3 = col2 + 4
+    if rollup:
+        # 3. funds by child unit; 4. rates by branch type
+        units = summary.by_unit
+        last3 = table(col3, ["单位名称", "投入资金（万元）", "争取上级资金（万元）"],
+                      units[["单位名称", "投入资金（万元）", "争取上级资金（万元）"]].values.tolist(), {1: st.num, 2: st.num})
+        c3 = _chart(wb, "column", "为民办实事资金（按下级单位）")
+        for k, color in ((1, "#2E75B6"), (2, "#FFC000")):
+            c3.add_series({"name": ["总览", 3, col3 + k], "categories": ["总览", 4, col3, last3, col3],
+                           "values": ["总览", 4, col3 + k, last3, col3 + k], "fill": {"color": color}})
+        col4 = col3 + 4
+        last4 = table(col4, ["党组织类型", "参学率", "承诺兑现率", "办结率"],
+                      types[["党组织类型", "参学率", "承诺兑现率", "办结率"]].values.tolist(),
+                      {1: st.pct, 2: st.pct, 3: st.pct})
+        c4 = _chart(wb, "column", "参学率、承诺兑现率、办结率（按党组织类型）")
+        for k, color in ((1, "#2E75B6"), (2, "#70AD47"), (3, "#FFC000")):
+            c4.add_series({"name": ["总览", 3, col4 + k], "categories": ["总览", 4, col4, last4, col4],
+                           "values": ["总览", 4, col4 + k, last4, col4 + k], "fill": {"color": color}})
+        c4.set_y_axis({"num_format": "0%", "min": 0, "max": 1, "num_font": {"name": FONT, "size": 9}})
+    else:
+        funds = summary.extras.get("funds", pd.DataFrame(columns=["项目类别", "投入资金（万元）"]))
+        last3 = table(col3, ["项目类别", "投入资金（万元）"], funds.values.tolist(), {1: st.num})
+        c3 = _chart(wb, "pie", "为民办实事投入资金（按项目类别，万元）")
+        c3.add_series({"name": "投入资金（万元）", "categories": ["总览", 4, col3, max(last3, 4), col3],
+                       "values": ["总览", 4, col3 + 1, max(last3, 4), col3 + 1],
+                       "data_labels": {"category": True, "percentage": True, "leader_lines": True,
+                                       "font": {"name": FONT, "size": 9}}})
+        c3.set_legend({"none": True})
+        col4 = col3 + 3
+        acts = summary.extras.get("activity", pd.DataFrame(columns=["月份", "活动次数"]))
+        last4 = table(col4, ["月份", "活动次数"], acts.values.tolist(), {1: st.int})
+        c4 = _chart(wb, "column", "各月开展活动次数")
+        c4.add_series({"name": "活动次数", "categories": ["总览", 4, col4, max(last4, 4), col4],
+                       "values": ["总览", 4, col4 + 1, max(last4, 4), col4 + 1], "fill": {"color": "#5B9BD5"},
+                       "data_labels": {"value": True, "font": {"name": FONT, "size": 8}}})
+        c4.set_legend({"none": True})
+    c3.set_size({"width": OVERVIEW_PX // 2, "height": 300})
+    c4.set_size({"width": OVERVIEW_PX, "height": 300})
+    # Page 1: the headline figures and the ranking; page 2: the other charts. Rows are 20 px high.
+    row = chart_row
+    ws.insert_chart(row, 0, c1, {"x_offset": 0, "y_offset": 4})
+    row += math.ceil((c1_height + 8) / 20)
+    ws.set_h_pagebreaks([row])
+    ws.insert_chart(row, 0, c2, {"x_offset": 0, "y_offset": 10})
+    ws.insert_chart(row, 0, c3, {"x_offset": OVERVIEW_PX // 2, "y_offset": 10})
+    row += 17
+    ws.insert_chart(row, 0, c4, {"x_offset": 0, "y_offset": 4})
+    row += 16
+    ws.print_area(0, 0, row, 6)
+    ws.set_paper(9)
+    ws.fit_to_pages(1, 0)
+    ws.set_margins(left=0.4, right=0.4, top=0.5, bottom=0.5)
+    ws.set_footer(f"&C&\"{FONT}\"总览　第 &P 页，共 &N 页")
+    ws.activate()
+    return ws
+
+
+DATA_ID = ("单位名称", "党组织编码", "党组织名称", "党组织类型")
+
+
+def result_filename(summary: Any) -> str:
+    unit = summary.unit or "汇总"
+    period = period_label(summary.period) if summary.period else "未知报告期"
+    return "".join("_" if ch in '\\/:*?"<>|' else ch for ch in f"{unit}创先争优汇总_{period}.xlsx")
+
+
+def write_result(summary: Any, path: str | os.PathLike[str], mask: bool = True,
+                 generated_at: dt.datetime | None = None) -> Path:
+    """Write the result workbook (汇总表) for a township's summary or a roll-up; returns its path."""
+    from .aggregate import BASE_COLUMNS
+
+    generated_at = generated_at or dt.datetime.now().replace(microsecond=0)
+    rollup = summary.by_unit is not None
+    tmp, final = atomic_target(Path(path))
+    wb = _new_result_workbook(tmp, summary, generated_at)
+    st = ResultStyles(wb)
+    _write_overview(wb, st, summary, generated_at, rollup)
+    period = period_label(summary.period) if summary.period else ""
+    if rollup:
+        units = summary.by_unit
+        _write_figure_table(wb, st, schema.ROLLUP_CHILD_SHEET, f"{schema.ROLLUP_CHILD_SHEET}（{period}）", units,
+                            summary.total, 1)
+    else:
+        _write_figure_table(wb, st, "支部汇总", f"支部汇总（{period}）", summary.by_branch, summary.total, 3)
+    by_type = summary.by_type[summary.by_type["党组织类型"] != "合计"]
+    _write_figure_table(wb, st, "分类汇总", f"分类汇总（{period}）", by_type, summary.total, 1)
+    write_findings_sheet(wb, st, summary.findings)
+    missing = summary.missing
+    _write_plain_table(wb, st, "未报送", missing, {"党组织名称": 26, "联系电话": 14, "单位名称": 20},
+                       empty_note="应报送的支部均已报送。")
+    if not rollup and summary.batch is not None:
+        for sheet in schema.TABLE_SHEETS:
+            detail = _detail_frame(summary.batch.tables[sheet.name], sheet, mask)
+            ws = _write_plain_table(wb, st, sheet.name, detail, _detail_widths(sheet))
+            ws.set_landscape()
+    data = summary.base.copy()
+    if "单位名称" not in data.columns:
+        data.insert(0, "单位名称", summary.unit)
+    data = data[[*DATA_ID, *BASE_COLUMNS]]
+    ws = wb.add_worksheet(schema.RESULT_DATA_SHEET)
+    for c, col in enumerate(data.columns):
+        ws.write_string(0, c, col, st.header)
+        ws.set_column(c, c, max(8.0, min(text_width(col) + 2, 24)))
+    for r, row in enumerate(data.itertuples(index=False), start=1):
+        for c, v in enumerate(row):
+            write_cell(ws, r, c, v)
+    ws.freeze_panes(1, 0)
+    meta = {"template_id": schema.RESULT_ID, "template_version": schema.VERSION, "level": summary.level,
+            "unit": summary.unit, "report_period": summary.period, "expected": summary.expected,
+            "generated_at": generated_at.isoformat(timespec="seconds"), "masked": "1" if mask else "0"}
+    ms = wb.add_worksheet(schema.META_SHEET)
+    for r, (k, v) in enumerate(meta.items()):
+        ms.write_string(r, 0, k)
+        ms.write_string(r, 1, str(v))
+    ms.hide()
+    return close_atomic(wb, tmp, final)
+
+
+def _new_result_workbook(tmp: Path, summary: Any, generated_at: dt.datetime) -> Any:
+    wb = new_workbook(tmp)
+    wb.set_properties({"title": f"{summary.unit}创先争优汇总", "author": "cxzy_xl", "created": generated_at,
+                       "comments": f"{schema.RESULT_ID} v{schema.VERSION}"})
+    wb.set_size(1600, 1000)
+    return wb

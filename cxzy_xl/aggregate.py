@@ -1,0 +1,308 @@
+"""Figures by branch, by branch type and in total.
+
+Every figure is computed from additive *base* columns (counts, sums, numerators, denominators) that
+are kept per branch. Rates are always recomputed from summed numerators and denominators, never
+averaged, and the base columns travel in the result workbook's 数据 sheet, so a roll-up one level up
+recomputes every figure exactly as if it had read all the branches at once.
+
+综合得分 (documented in README): a weighted mean of 五个好得分 (0–100) and the rates 承诺兑现率, 参学率,
+办结率, 测评满意率, 填报完整率 (each as 0–100), with the weights of the registry's 设置 (defaults in
+schema.SCORE_WEIGHTS). A figure a branch has no denominator for is left out and the remaining weights
+are rescaled, so a branch with no 民情 is neither rewarded nor punished for it. 等次 comes from the
+thresholds in 设置: 好 ≥ 90, 较好 ≥ 80, 一般 ≥ 60, else 较差 by default.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+import pandas as pd
+
+from . import schema
+from .batch import Batch
+from .findings import Code, Finding, Severity
+from .schema import Settings
+
+
+@dataclass(frozen=True)
+class Figure:
+    name: str
+    kind: Literal["count", "amount", "rate", "mean", "rank", "grade"]
+    num: str = ""  # base column: the numerator of a rate, or the sum of a mean
+    den: str = ""  # base column: the denominator of a rate, or the count of a mean
+
+    @property
+    def base(self) -> tuple[str, ...]:
+        if self.kind in ("count", "amount"):
+            return (self.name,)
+        if self.kind in ("rate", "mean"):
+            return (self.num, self.den)
+        return ()
+
+
+FIGURES: tuple[Figure, ...] = (
+    Figure("党员数", "count"),
+    Figure("预备党员数", "count"),
+    Figure("流动党员数", "count"),
+    Figure("承诺数", "count"),
+    Figure("已兑现承诺数", "count"),
+    Figure("承诺兑现率", "rate", "已兑现承诺数", "承诺数"),
+    Figure("超期承诺数", "count"),
+    Figure("活动次数", "count"),
+    Figure("应参加人次", "count"),
+    Figure("实际参加人次", "count"),
+    Figure("参学率", "rate", "实际参加人次", "应参加人次"),
+    Figure("学时合计", "amount"),
+    Figure("办实事项目数", "count"),
+    Figure("投入资金（万元）", "amount"),
+    Figure("争取上级资金（万元）", "amount"),
+    Figure("受益户数", "count"),
+    Figure("民情件数", "count"),
+    Figure("已办结件数", "count"),
+    Figure("办结率", "rate", "已办结件数", "民情件数"),
+    Figure("超期未办结件数", "count"),
+    Figure("示范岗数", "count"),
+    Figure("五个好得分", "mean", "五个好得分合计", "五个好得分支部数"),
+    Figure("测评满意率", "rate", "满意及基本满意票", "测评参评人数"),
+    Figure("填报完整率", "rate", "已填必填项数", "必填项数"),
+    Figure("错误数", "count"),
+    Figure("警告数", "count"),
+    Figure("综合得分", "mean", "综合得分合计", "综合得分支部数"),
+    Figure("排名", "rank"),
+    Figure("等次", "grade"),
+)
+FIGURE = {f.name: f for f in FIGURES}
+GROUP_FIGURES = tuple(f for f in FIGURES if f.kind not in ("rank", "grade"))
+BASE_COLUMNS: tuple[str, ...] = tuple(dict.fromkeys(c for f in FIGURES for c in f.base))
+ID_COLUMNS = ("党组织编码", "党组织名称", "党组织类型")
+UNIT_COL = "单位名称"
+TYPE_OTHER = "其他"
+FIVE = ("领导班子好", "党员队伍好", "工作机制好", "工作业绩好", "群众反映好")
+
+
+@dataclass
+class Summary:
+    """What `aggregate` returns: DataFrames by branch, by type and in total, and what they came from."""
+
+    by_branch: pd.DataFrame
+    by_type: pd.DataFrame
+    total: pd.DataFrame
+    base: pd.DataFrame  # one row per branch: ID columns + BASE_COLUMNS (+ 单位名称 in roll-ups)
+    settings: Settings
+    findings: list[Finding] = field(default_factory=list)
+    missing: pd.DataFrame = field(default_factory=pd.DataFrame)  # registry branches with no file
+    expected: int = 0  # 应报
+    batch: Batch | None = None
+    by_unit: pd.DataFrame | None = None  # roll-ups: one row per child unit
+    level: int = 1
+    unit: str = ""
+    extras: dict[str, pd.DataFrame] = field(default_factory=dict)  # chart data
+
+    @property
+    def period(self) -> str:
+        return self.settings.period
+
+    @property
+    def reported(self) -> int:
+        return len(self.base)
+
+
+def _fsum(values: Any) -> float:
+    return math.fsum(float(v) for v in values if v is not None and not pd.isna(v))
+
+
+def _count_by(df: pd.DataFrame, mask: Any, key: str = schema.FILE_COL) -> pd.Series:
+    if df.empty:
+        return pd.Series(dtype="int64")
+    return df[mask.fillna(False).astype(bool)].groupby(key).size()
+
+
+def branch_base(batch: Batch) -> pd.DataFrame:
+    """One row per used submission with the additive base columns."""
+    t = batch.tables
+    info = t[schema.INFO_SHEET]
+    files = list(info[schema.FILE_COL])
+    end = pd.Timestamp(batch.period_end)
+    reg = {b.code: b for b in batch.registry.branches} if batch.registry else {}
+    out = pd.DataFrame(index=pd.Index(files, name=schema.FILE_COL))
+    out["党组织编码"] = list(info["党组织编码"].fillna(""))
+    out["党组织名称"] = [reg[c].name if c in reg and reg[c].name else (n if isinstance(n, str) else "")
+                    for c, n in zip(out["党组织编码"], info["党组织名称"], strict=True)]
+    types = []
+    for c, ty in zip(out["党组织编码"], info["党组织类型"], strict=True):
+        chosen = ty if isinstance(ty, str) and ty else (reg[c].type if c in reg else "")
+        types.append(chosen or TYPE_OTHER)
+    out["党组织类型"] = types
+
+    def size(sheet: str, mask: Any = None) -> pd.Series:
+        df = t[sheet]
+        counts = df.groupby(schema.FILE_COL).size() if mask is None else _count_by(df, mask)
+        return counts.reindex(out.index, fill_value=0).astype("int64")
+
+    def total(sheet: str, col: str, mask: Any = None) -> pd.Series:
+        df = t[sheet]
+        if mask is not None:
+            df = df[mask.fillna(False).astype(bool)]
+        sums = df.groupby(schema.FILE_COL)[col].agg(_fsum) if not df.empty else pd.Series(dtype=float)
+        return sums.reindex(out.index, fill_value=0.0).astype("float64")
+
+    roster, promises, acts = t["党员名册"], t["公开承诺"], t["活动记录"]
+    concerns = t["民情台账"]
+    out["党员数"] = size("党员名册")
+    out["预备党员数"] = size("党员名册", roster["党员类别"] == "预备党员")
+    out["流动党员数"] = size("党员名册", roster["是否流动党员"] == "是")
+    out["承诺数"] = size("公开承诺")
+    out["已兑现承诺数"] = size("公开承诺", promises["完成情况"] == "已完成")
+    out["超期承诺数"] = size("公开承诺", (promises["计划完成日期"] < end) & (promises["完成情况"] != "已完成"))
+    out["活动次数"] = size("活动记录")
+    both = acts["应参加人数"].notna() & acts["实际参加人数"].notna()  # the rate needs both of a row
+    out["应参加人次"] = total("活动记录", "应参加人数", both).astype("int64")
+    out["实际参加人次"] = total("活动记录", "实际参加人数", both).astype("int64")
+    out["学时合计"] = total("活动记录", "学时")
+    out["办实事项目数"] = size("为民办实事")
+    out["投入资金（万元）"] = total("为民办实事", "投入资金（万元）")
+    out["争取上级资金（万元）"] = total("为民办实事", "其中争取上级资金（万元）")
+    out["受益户数"] = total("为民办实事", "受益户数").astype("int64")
+    out["民情件数"] = size("民情台账")
+    out["已办结件数"] = size("民情台账", concerns["办结日期"].notna())
+    out["超期未办结件数"] = size("民情台账", (concerns["办结时限"] < end) & concerns["办结日期"].isna())
+    out["示范岗数"] = size("示范岗")
+    votes = t["考核测评"].set_index(schema.FILE_COL).reindex(out.index)
+    five = votes[list(FIVE)].astype("Float64")
+    complete = five.notna().all(axis=1)
+    out["五个好得分合计"] = [(_fsum(r) if ok else 0.0) for r, ok in zip(five.to_numpy(), complete, strict=True)]
+    out["五个好得分支部数"] = complete.astype("int64").to_numpy()
+    cast = votes[["满意票", "基本满意票", "民主测评参评人数"]]
+    usable = cast.notna().all(axis=1) & (cast["民主测评参评人数"].fillna(0) > 0)
+    out["满意及基本满意票"] = (cast["满意票"].fillna(0) + cast["基本满意票"].fillna(0)).where(usable, 0).astype("int64")
+    out["测评参评人数"] = cast["民主测评参评人数"].fillna(0).where(usable, 0).astype("int64")
+    results = batch.results
+    out["必填项数"] = [results[f].required_total if f in results else 0 for f in out.index]
+    out["已填必填项数"] = [results[f].required_filled if f in results else 0 for f in out.index]
+    errors: dict[str, int] = {}
+    warnings: dict[str, int] = {}
+    for f in batch.findings:
+        if f.code is Code.MISSING_SUBMISSION or not f.branch_code:
+            continue
+        if f.severity is Severity.ERROR:
+            errors[f.branch_code] = errors.get(f.branch_code, 0) + 1
+        elif f.severity is Severity.WARNING:
+            warnings[f.branch_code] = warnings.get(f.branch_code, 0) + 1
+    out["错误数"] = [errors.get(c, 0) for c in out["党组织编码"]]
+    out["警告数"] = [warnings.get(c, 0) for c in out["党组织编码"]]
+    scores = [branch_score(row, batch.settings) for _, row in out.iterrows()]
+    out["综合得分合计"] = [s if s is not None else 0.0 for s in scores]
+    out["综合得分支部数"] = [0 if s is None else 1 for s in scores]
+    return out.reset_index(drop=True)
+
+
+def _ratio(num: float, den: float) -> float | None:
+    return None if not den else num / den
+
+
+def branch_score(base: pd.Series, settings: Settings) -> float | None:
+    """综合得分 of one branch from its base columns (see the module docstring)."""
+    parts: dict[str, float | None] = {
+        "五个好得分": _ratio(base["五个好得分合计"], base["五个好得分支部数"]),
+    }
+    for name in ("承诺兑现率", "参学率", "办结率", "测评满意率", "填报完整率"):
+        f = FIGURE[name]
+        rate = _ratio(base[f.num], base[f.den])
+        parts[name] = None if rate is None else rate * 100
+    weighed = [(settings.weights.get(k, 0.0), v) for k, v in parts.items() if v is not None]
+    weight = math.fsum(w for w, _ in weighed)
+    if not weight:
+        return None
+    # Rounded so that the score survives the trip through a workbook cell bit for bit (roll-ups).
+    return round(math.fsum(w * v for w, v in weighed) / weight, 6)
+
+
+def grade(score: float | None, settings: Settings) -> str:
+    if score is None or pd.isna(score):
+        return ""
+    for name, threshold in sorted(settings.thresholds, key=lambda x: -x[1]):
+        if score >= threshold - 1e-9:
+            return name
+    return schema.LOWEST_GRADE
+
+
+def figures(base: pd.DataFrame) -> pd.DataFrame:
+    """The figure columns from (summed) base columns; rates from numerators and denominators."""
+    out = pd.DataFrame(index=base.index)
+    for f in GROUP_FIGURES:
+        if f.kind == "count":
+            out[f.name] = base[f.name].astype("int64")
+        elif f.kind == "amount":
+            out[f.name] = base[f.name].astype("float64").round(6)
+        else:
+            num, den = base[f.num].astype("float64"), base[f.den].astype("float64")
+            out[f.name] = (num / den.where(den != 0)).astype("Float64")
+    return out
+
+
+def _group_sum(base: pd.DataFrame, key: str | None) -> pd.DataFrame:
+    cols = list(BASE_COLUMNS)
+    if key is None:
+        return pd.DataFrame({c: [_fsum(base[c])] for c in cols})
+    return base.groupby(key, sort=False)[cols].agg(_fsum)
+
+
+def summarise(base: pd.DataFrame, settings: Settings) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
+    """支部汇总, 分类汇总 (with its 合计 row) and the total, from branch base rows."""
+    by_branch = base[list(ID_COLUMNS)].copy()
+    figs = figures(base)
+    for c in figs.columns:
+        by_branch[c] = figs[c]
+    by_branch["排名"] = by_branch["综合得分"].rank(ascending=False, method="min").astype("Int64")
+    by_branch["等次"] = [grade(s, settings) for s in by_branch["综合得分"]]
+    by_branch = by_branch.sort_values(["党组织编码"], kind="stable").reset_index(drop=True)
+
+    order = [t for t in schema.ORG_TYPES if t in set(base["党组织类型"])]
+    order += sorted(set(base["党组织类型"]) - set(order))
+    sums = _group_sum(base, "党组织类型").reindex(order)
+    by_type = pd.DataFrame({"党组织类型": order, "党组织数": base.groupby("党组织类型").size().reindex(order).to_numpy()})
+    figs = figures(sums.reset_index(drop=True))
+    for c in figs.columns:
+        by_type[c] = figs[c].to_numpy()
+    total_base = _group_sum(base, None)
+    total = pd.DataFrame({"党组织类型": ["合计"], "党组织数": [len(base)]})
+    figs = figures(total_base)
+    for c in figs.columns:
+        total[c] = figs[c].to_numpy()
+    return by_branch, pd.concat([by_type, total], ignore_index=True), total
+
+
+def _chart_data(batch: Batch) -> dict[str, pd.DataFrame]:
+    projects = batch.tables["为民办实事"]
+    cats = schema.BRANCH_SHEET["为民办实事"].field("项目类别").choices
+    funds = pd.DataFrame({"项目类别": list(cats), "投入资金（万元）": [
+        round(_fsum(projects.loc[projects["项目类别"] == c, "投入资金（万元）"]), 6) for c in cats]})
+    funds = funds[funds["投入资金（万元）"] > 0].reset_index(drop=True)
+    acts = batch.tables["活动记录"]
+    months = acts["活动日期"].dropna().dt.to_period("M")
+    per_month = months.value_counts().sort_index()
+    activity = pd.DataFrame({"月份": [f"{p.year}.{p.month:02d}" for p in per_month.index],
+                             "活动次数": per_month.to_numpy().astype("int64")})
+    return {"funds": funds, "activity": activity}
+
+
+def missing_branches(batch: Batch) -> pd.DataFrame:
+    cols = ["党组织编码", "党组织名称", "党组织类型", "书记姓名", "联系电话"]
+    if not batch.registry:
+        return pd.DataFrame(columns=cols)
+    reported = set(batch.tables[schema.INFO_SHEET]["党组织编码"].dropna())
+    rows = [(b.code, b.name, b.type, b.secretary, b.phone) for b in batch.registry.branches if b.code not in reported]
+    return pd.DataFrame(rows, columns=cols)
+
+
+def aggregate(batch: Batch) -> Summary:
+    """Figures by branch, by 党组织类型 and in total for one township's batch."""
+    base = branch_base(batch)
+    by_branch, by_type, total = summarise(base, batch.settings)
+    missing = missing_branches(batch)
+    expected = len(batch.registry.branches) if batch.registry else len(base)
+    return Summary(by_branch=by_branch, by_type=by_type, total=total, base=base, settings=batch.settings,
+                   findings=list(batch.findings), missing=missing, expected=expected, batch=batch,
+                   unit=batch.settings.committee, extras=_chart_data(batch))
