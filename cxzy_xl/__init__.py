@@ -6,9 +6,12 @@
     >>> batch.findings_frame()            # every problem, with file, sheet and cell
 """
 
+from .aggregate import Summary, aggregate
 from .batch import Batch, read_folder, read_workbook
 from .findings import Code, Finding, Severity
+from .output import write_findings, write_result
 from .read import Registry, read_registry
+from .rollup import RollupError, rollup
 from .schema import BRANCH_SHEETS, REGISTRY_SHEETS, Branch, Field, Kind, Settings, Sheet
 from .templates import write_branch_templates, write_branch_workbook, write_registry
 
@@ -16,6 +19,7 @@ __version__ = "0.1.0"
 
 __all__ = [
     "BRANCH_SHEETS", "REGISTRY_SHEETS", "Batch", "Branch", "Code", "Field", "Finding", "Kind", "Registry",
-    "Settings", "Severity", "Sheet", "read_folder", "read_registry", "read_workbook", "write_branch_templates",
-    "write_branch_workbook", "write_registry", "__version__",
+    "RollupError", "Settings", "Severity", "Sheet", "Summary", "aggregate", "read_folder", "read_registry",
+    "read_workbook", "rollup", "write_branch_templates", "write_branch_workbook", "write_findings", "write_registry",
+    "write_result", "__version__",
 ]

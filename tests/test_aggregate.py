@@ -42,7 +42,7 @@ def branch(code, name, org_type="村", **changes):
     data["基本信息"]["党组织类型"] = org_type
     for m in data["党员名册"]:  # each branch its own people
         m["身份证号"] = None
-    for key, fn in changes.items():
+    for fn in changes.values():
         fn(data)
     return data
 
@@ -224,7 +224,7 @@ def test_rollup_equals_aggregating_all_branches_at_once(county):
     assert total["投入资金（万元）"] == pytest.approx(projects["投入资金（万元）"].sum(), abs=1e-9)
     units = up.by_unit.set_index("单位名称")
     assert list(units.index) == ["德新镇党委", "古河乡党委"]
-    for batch, s, _ in towns:
+    for _, s, _ in towns:
         assert units.loc[s.unit, "承诺兑现率"] == s.total.iloc[0]["承诺兑现率"]
     assert up.expected == 16 + 18 and len(up.missing) == 2 and set(up.missing["单位名称"]) == {"德新镇党委", "古河乡党委"}
 
