@@ -14,7 +14,7 @@ import sys
 import time
 from collections import Counter, deque
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from multiprocessing.connection import wait
 from pathlib import Path
 from typing import Any
@@ -394,7 +394,3 @@ def read_folder(inbox: str | os.PathLike[str], registry: str | os.PathLike[str] 
                 progress(i, len(tasks))
     reg = read_registry(registry) if isinstance(registry, (str, os.PathLike)) else registry
     return build_batch(results, reg, skipped)
-
-
-def with_branch(findings: Iterable[Finding], code: str) -> list[Finding]:
-    return [f if f.branch_code else replace(f, branch_code=code) for f in findings]

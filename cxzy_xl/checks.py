@@ -13,7 +13,6 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any
 
 import pandas as pd
@@ -402,15 +401,6 @@ def check_rules(tables: dict[str, pd.DataFrame], results: dict[str, FileResult],
     for rule in RULES:
         out.extend(rule(ctx))
     return out
-
-
-def file_label(path: Path, root: Path | None) -> str:
-    if root is not None:
-        try:
-            return str(path.relative_to(root))
-        except ValueError:
-            pass
-    return path.name
 
 
 __all__ = ["FileResult", "SheetRecords", "check_book", "check_rules"]

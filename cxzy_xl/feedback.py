@@ -11,9 +11,10 @@ from collections import defaultdict
 from collections.abc import Iterable
 from pathlib import Path
 
+from . import schema
 from .findings import Code, Finding, Severity
 
-SHEET = "问题清单"
+SHEET = schema.FINDINGS_SHEET
 FILL = {Severity.ERROR: "FFFFC7CE", Severity.WARNING: "FFFFEB9C"}
 
 

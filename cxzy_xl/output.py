@@ -45,7 +45,7 @@ class Styles:
         }
 
 
-def write_findings_sheet(wb: Any, st: Styles, findings: Sequence[Finding], name: str = "问题清单") -> Any:
+def write_findings_sheet(wb: Any, st: Styles, findings: Sequence[Finding], name: str = schema.FINDINGS_SHEET) -> Any:
     ws = wb.add_worksheet(name)
     for c, (head, width) in enumerate(zip(FINDING_HEADERS, FINDING_WIDTHS, strict=True)):
         ws.write_string(0, c, head, st.header)
@@ -297,6 +297,7 @@ def _headline(summary: Any) -> list[tuple[str, list[tuple[str, Any, str]]]]:
     ]
 
 
+OV = schema.OVERVIEW_SHEET  # chart series refer to their data on the overview sheet itself
 OVERVIEW_WIDTHS = (12, 18, 12, 18, 12, 20, 12)
 OVERVIEW_PX = sum(int(w * 7 + 5) for w in OVERVIEW_WIDTHS) - 12  # xlsxwriter's character-to-pixel rule, a margin
 
@@ -312,7 +313,7 @@ def _chart(wb: Any, kind: str, title: str, subtype: str | None = None) -> Any:
 
 
 def _write_overview(wb: Any, st: ResultStyles, summary: Any, generated_at: dt.datetime, rollup: bool) -> Any:
-    ws = wb.add_worksheet("总览")
+    ws = wb.add_worksheet(schema.OVERVIEW_SHEET)
     unit = summary.unit or "本单位"
     period = period_label(summary.period) if summary.period else "报告期未知"
     for c, width in enumerate(OVERVIEW_WIDTHS):
@@ -350,8 +351,8 @@ def _write_overview(wb: Any, st: ResultStyles, summary: Any, generated_at: dt.da
     ranked = ranked[[name_col, "综合得分"]].dropna().sort_values("综合得分", ascending=True, kind="stable")
     last = table(src_col, [name_col, "综合得分"], ranked.values.tolist(), {1: st.score})
     c1 = _chart(wb, "bar", "综合得分（按下级单位）" if rollup else "各支部综合得分")
-    c1.add_series({"name": "综合得分", "categories": ["总览", 4, src_col, last, src_col],
-                   "values": ["总览", 4, src_col + 1, last, src_col + 1], "fill": {"color": "#2E75B6"},
+    c1.add_series({"name": "综合得分", "categories": [OV, 4, src_col, last, src_col],
+                   "values": [OV, 4, src_col + 1, last, src_col + 1], "fill": {"color": "#2E75B6"},
                    "data_labels": {"value": True, "num_format": "0.0", "font": {"name": FONT, "size": 8}}})
     c1.set_x_axis({"min": 0, "max": 100, "num_font": {"name": FONT, "size": 9}})
     c1.set_y_axis({"num_font": {"name": FONT, "size": 8}})
@@ -366,10 +367,10 @@ def _write_overview(wb: Any, st: ResultStyles, summary: Any, generated_at: dt.da
     col2 = src_col + 3
     last2 = table(col2, ["党组织类型", "已兑现", "未兑现"], rows, {1: st.int, 2: st.int})
     c2 = _chart(wb, "column", "公开承诺兑现情况（按党组织类型）", "stacked")
-    c2.add_series({"name": ["总览", 3, col2 + 1], "categories": ["总览", 4, col2, last2, col2],
-                   "values": ["总览", 4, col2 + 1, last2, col2 + 1], "fill": {"color": "#70AD47"}})
-    c2.add_series({"name": ["总览", 3, col2 + 2], "categories": ["总览", 4, col2, last2, col2],
-                   "values": ["总览", 4, col2 + 2, last2, col2 + 2], "fill": {"color": "#ED7D31"}})
+    c2.add_series({"name": [OV, 3, col2 + 1], "categories": [OV, 4, col2, last2, col2],
+                   "values": [OV, 4, col2 + 1, last2, col2 + 1], "fill": {"color": "#70AD47"}})
+    c2.add_series({"name": [OV, 3, col2 + 2], "categories": [OV, 4, col2, last2, col2],
+                   "values": [OV, 4, col2 + 2, last2, col2 + 2], "fill": {"color": "#ED7D31"}})
     c2.set_y_axis({"name": "承诺（项）", "num_font": {"name": FONT, "size": 9}, "name_font": {"name": FONT, "size": 9}})
     c2.set_size({"width": OVERVIEW_PX // 2, "height": 300})
 
@@ -381,23 +382,23 @@ def _write_overview(wb: Any, st: ResultStyles, summary: Any, generated_at: dt.da
                       units[["单位名称", "投入资金（万元）", "争取上级资金（万元）"]].values.tolist(), {1: st.num, 2: st.num})
         c3 = _chart(wb, "column", "为民办实事资金（按下级单位）")
         for k, color in ((1, "#2E75B6"), (2, "#FFC000")):
-            c3.add_series({"name": ["总览", 3, col3 + k], "categories": ["总览", 4, col3, last3, col3],
-                           "values": ["总览", 4, col3 + k, last3, col3 + k], "fill": {"color": color}})
+            c3.add_series({"name": [OV, 3, col3 + k], "categories": [OV, 4, col3, last3, col3],
+                           "values": [OV, 4, col3 + k, last3, col3 + k], "fill": {"color": color}})
         col4 = col3 + 4
         last4 = table(col4, ["党组织类型", "参学率", "承诺兑现率", "办结率"],
                       types[["党组织类型", "参学率", "承诺兑现率", "办结率"]].values.tolist(),
                       {1: st.pct, 2: st.pct, 3: st.pct})
         c4 = _chart(wb, "column", "参学率、承诺兑现率、办结率（按党组织类型）")
         for k, color in ((1, "#2E75B6"), (2, "#70AD47"), (3, "#FFC000")):
-            c4.add_series({"name": ["总览", 3, col4 + k], "categories": ["总览", 4, col4, last4, col4],
-                           "values": ["总览", 4, col4 + k, last4, col4 + k], "fill": {"color": color}})
+            c4.add_series({"name": [OV, 3, col4 + k], "categories": [OV, 4, col4, last4, col4],
+                           "values": [OV, 4, col4 + k, last4, col4 + k], "fill": {"color": color}})
         c4.set_y_axis({"num_format": "0%", "min": 0, "max": 1, "num_font": {"name": FONT, "size": 9}})
     else:
         funds = summary.extras.get("funds", pd.DataFrame(columns=["项目类别", "投入资金（万元）"]))
         last3 = table(col3, ["项目类别", "投入资金（万元）"], funds.values.tolist(), {1: st.num})
         c3 = _chart(wb, "pie", "为民办实事投入资金（按项目类别，万元）")
-        c3.add_series({"name": "投入资金（万元）", "categories": ["总览", 4, col3, max(last3, 4), col3],
-                       "values": ["总览", 4, col3 + 1, max(last3, 4), col3 + 1],
+        c3.add_series({"name": "投入资金（万元）", "categories": [OV, 4, col3, max(last3, 4), col3],
+                       "values": [OV, 4, col3 + 1, max(last3, 4), col3 + 1],
                        "data_labels": {"category": True, "percentage": True, "leader_lines": True,
                                        "font": {"name": FONT, "size": 9}}})
         c3.set_legend({"none": True})
@@ -405,8 +406,8 @@ def _write_overview(wb: Any, st: ResultStyles, summary: Any, generated_at: dt.da
         acts = summary.extras.get("activity", pd.DataFrame(columns=["月份", "活动次数"]))
         last4 = table(col4, ["月份", "活动次数"], acts.values.tolist(), {1: st.int})
         c4 = _chart(wb, "column", "各月开展活动次数")
-        c4.add_series({"name": "活动次数", "categories": ["总览", 4, col4, max(last4, 4), col4],
-                       "values": ["总览", 4, col4 + 1, max(last4, 4), col4 + 1], "fill": {"color": "#5B9BD5"},
+        c4.add_series({"name": "活动次数", "categories": [OV, 4, col4, max(last4, 4), col4],
+                       "values": [OV, 4, col4 + 1, max(last4, 4), col4 + 1], "fill": {"color": "#5B9BD5"},
                        "data_labels": {"value": True, "font": {"name": FONT, "size": 8}}})
         c4.set_legend({"none": True})
     c3.set_size({"width": OVERVIEW_PX // 2, "height": 300})
@@ -425,7 +426,7 @@ def _write_overview(wb: Any, st: ResultStyles, summary: Any, generated_at: dt.da
     ws.set_paper(9)
     ws.fit_to_pages(1, 0)
     ws.set_margins(left=0.4, right=0.4, top=0.5, bottom=0.5)
-    ws.set_footer(f"&C&\"{FONT}\"总览　第 &P 页，共 &N 页")
+    ws.set_footer(f"&C&\"{FONT}\"{OV}　第 &P 页，共 &N 页")
     ws.activate()
     return ws
 
@@ -456,12 +457,12 @@ def write_result(summary: Any, path: str | os.PathLike[str], mask: bool = True,
         _write_figure_table(wb, st, schema.ROLLUP_CHILD_SHEET, f"{schema.ROLLUP_CHILD_SHEET}（{period}）", units,
                             summary.total, 1)
     else:
-        _write_figure_table(wb, st, "支部汇总", f"支部汇总（{period}）", summary.by_branch, summary.total, 3)
+        _write_figure_table(wb, st, schema.BRANCHES_SHEET, f"支部汇总（{period}）", summary.by_branch, summary.total, 3)
     by_type = summary.by_type[summary.by_type["党组织类型"] != "合计"]
-    _write_figure_table(wb, st, "分类汇总", f"分类汇总（{period}）", by_type, summary.total, 1)
+    _write_figure_table(wb, st, schema.TYPES_SHEET, f"分类汇总（{period}）", by_type, summary.total, 1)
     write_findings_sheet(wb, st, summary.findings)
     missing = summary.missing
-    _write_plain_table(wb, st, "未报送", missing, {"党组织名称": 26, "联系电话": 14, "单位名称": 20},
+    _write_plain_table(wb, st, schema.MISSING_SHEET, missing, {"党组织名称": 26, "联系电话": 14, "单位名称": 20},
                        empty_note="应报送的支部均已报送。")
     if not rollup and summary.batch is not None:
         for sheet in schema.TABLE_SHEETS:

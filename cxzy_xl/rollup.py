@@ -76,9 +76,9 @@ def read_result(path: str | os.PathLike[str]) -> ChildResult:
     for c in BASE_COLUMNS:
         base[c] = pd.to_numeric(base[c], errors="raise").fillna(0).astype("float64")
     findings: list[Finding] = []
-    problems = book.sheet("问题清单")
+    problems = book.sheet(schema.FINDINGS_SHEET)
     if problems is not None:
-        for _, row in _table(problems.rows, "问题清单", FINDING_HEADERS).iterrows():
+        for _, row in _table(problems.rows, schema.FINDINGS_SHEET, FINDING_HEADERS).iterrows():
             code = Code.__members__.get(str(row["代码"]))
             if code is None:
                 continue
@@ -87,9 +87,9 @@ def read_result(path: str | os.PathLike[str]) -> ChildResult:
                 severity=_SEVERITY_BY_LABEL.get(str(row["类别"]), code.severity),
                 branch_code=_text(row["党组织编码"]), sheet=_text(row["工作表"]), cell=_text(row["单元格"]),
                 value=_text(row["填写内容"])))
-    chase = book.sheet("未报送")
+    chase = book.sheet(schema.MISSING_SHEET)
     cols = ("党组织编码", "党组织名称", "党组织类型", "书记姓名", "联系电话")
-    missing = _table(chase.rows, "未报送", cols) if chase is not None else pd.DataFrame(columns=list(cols))
+    missing = _table(chase.rows, schema.MISSING_SHEET, cols) if chase is not None else pd.DataFrame(columns=list(cols))
     missing = missing[missing["党组织编码"].map(lambda v: not is_blank(v))] if len(missing) else missing
     for c in missing.columns:
         missing[c] = missing[c].map(_text)

@@ -289,7 +289,6 @@ BRANCH_SHEETS: tuple[Sheet, ...] = (
 BRANCH_SHEET = {s.name: s for s in BRANCH_SHEETS}
 FORM_SHEETS = tuple(s for s in BRANCH_SHEETS if s.layout == "form")
 TABLE_SHEETS = tuple(s for s in BRANCH_SHEETS if s.layout == "table")
-MEMBER_SHEET = "党员名册"
 INFO_SHEET = "基本信息"
 
 # --- the branch registry ---------------------------------------------------------------------
@@ -324,7 +323,8 @@ REGISTRY_SHEETS: tuple[Sheet, ...] = (
 REGISTRY_SHEET = {s.name: s for s in REGISTRY_SHEETS}
 
 # --- the result workbook ---------------------------------------------------------------------
-RESULT_SHEETS = ("总览", "支部汇总", "分类汇总", "问题清单", "未报送")
+OVERVIEW_SHEET, BRANCHES_SHEET, TYPES_SHEET, FINDINGS_SHEET, MISSING_SHEET = "总览", "支部汇总", "分类汇总", "问题清单", "未报送"
+RESULT_SHEETS = (OVERVIEW_SHEET, BRANCHES_SHEET, TYPES_SHEET, FINDINGS_SHEET, MISSING_SHEET)
 RESULT_DATA_SHEET = "数据"
 ROLLUP_CHILD_SHEET = "下级汇总"
 

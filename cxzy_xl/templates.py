@@ -12,7 +12,6 @@ from pathlib import Path
 from typing import Any
 
 import xlsxwriter
-from xlsxwriter.utility import xl_rowcol_to_cell
 
 from . import schema
 from .normalize import period_label, to_period
@@ -339,7 +338,3 @@ def write_branch_templates(outdir: str | os.PathLike[str], branches: Sequence[Br
     out = Path(outdir)
     return [write_branch_workbook(out / branch_filename(b), b, committee=committee, period=period)
             for b in branches]
-
-
-def cell_ref(row0: int, col0: int) -> str:
-    return xl_rowcol_to_cell(row0, col0)
