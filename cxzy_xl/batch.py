@@ -7,13 +7,14 @@ FILE_UNREADABLE finding, and a fresh worker takes the next file.
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import multiprocessing as mp
 import os
 import sys
 import time
 from collections import Counter, deque
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from multiprocessing.connection import wait
 from pathlib import Path
@@ -93,11 +94,29 @@ def _context() -> Any:
     return mp.get_context("spawn")
 
 
+@contextlib.contextmanager
+def _main_hidden() -> Iterator[None]:
+    """Start workers without re-running the caller's script in them. multiprocessing re-imports
+    ``__main__`` in a spawned child; an analyst's script without an ``if __name__ == "__main__"``
+    guard (or code piped to python) would then run again in every worker and kill it. The worker's
+    code lives in this package, so the child needs nothing from ``__main__``."""
+    main = sys.modules.get("__main__")
+    saved = {k: getattr(main, k) for k in ("__file__", "__spec__") if main is not None and hasattr(main, k)}
+    try:
+        for k in saved:
+            setattr(main, k, None) if k == "__spec__" else delattr(main, k)
+        yield
+    finally:
+        for k, v in saved.items():
+            setattr(main, k, v)
+
+
 class _Worker:
     def __init__(self, ctx: Any, memory: int, fn: Callable[[str, str], FileResult]) -> None:
         self.conn, child = ctx.Pipe()
         self.proc = ctx.Process(target=_serve, args=(child, memory, fn), daemon=True)
-        self.proc.start()
+        with _main_hidden():
+            self.proc.start()
         child.close()
         self.task: int | None = None
         self.since = 0.0

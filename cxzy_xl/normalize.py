@@ -328,6 +328,9 @@ def period_label(period: str) -> str:
 def normalize_value(f: Field, raw: Any, epoch1904: bool = False) -> Norm:
     """Dispatch on the field's kind; range checks come after a successful parse."""
     kind = f.kind
+    quick = _already_canonical(f, raw)
+    if quick is not None:
+        return quick
     if kind is Kind.INT or kind is Kind.NUMBER:
         norm = to_number(raw, f.label, integer=kind is Kind.INT)
     elif kind is Kind.DATE:
@@ -348,6 +351,32 @@ def normalize_value(f: Field, raw: Any, epoch1904: bool = False) -> Norm:
         if f.max is not None and norm.value > f.max:
             return Norm(norm.value, norm.changed, Code.OUT_OF_RANGE, f"不大于{_fmt(f.max)}")
     return norm
+
+
+def _already_canonical(f: Field, raw: Any) -> Norm | None:
+    """Most cells of a template filled in Excel are already what the schema wants: accept those
+    without the general parsers (the reader's hot path). None means: take the general path."""
+    t = type(raw)
+    kind = f.kind
+    if t is str:
+        if kind is Kind.TEXT:
+            return Norm(raw) if raw and not raw[0].isspace() and not raw[-1].isspace() else None
+        if kind is Kind.CHOICE or kind is Kind.YESNO:
+            return Norm(raw) if raw in f.allowed else None
+        return None
+    if t is float and (kind is Kind.INT or kind is Kind.NUMBER):
+        if raw != raw or raw in (float("inf"), float("-inf")):
+            return None
+        if kind is Kind.INT:
+            if not raw.is_integer():
+                return None
+            raw = int(raw)
+        if (f.min is not None and raw < f.min) or (f.max is not None and raw > f.max):
+            return None
+        return Norm(raw)
+    if t is dt.date and kind is Kind.DATE:
+        return Norm(raw) if MIN_YEAR <= raw.year <= MAX_YEAR else None
+    return None
 
 
 def _fmt(x: float) -> str:

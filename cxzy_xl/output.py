@@ -236,17 +236,41 @@ def _write_figure_table(wb: Any, st: ResultStyles, name: str, title: str, df: pd
     return ws
 
 
+EXCEL_EPOCH = pd.Timestamp(1899, 12, 30)
+
+
+def write_frame(ws: Any, df: pd.DataFrame, first_row: int, st: ResultStyles) -> None:
+    """Write a DataFrame column by column with typed writes: dates as serials with a date format,
+    numbers as numbers, everything else as text. Empty cells are not written at all (this is the
+    result workbook's hot path: a county's detail sheets hold hundreds of thousands of cells)."""
+    rows = range(first_row, first_row + len(df))
+    for c, col in enumerate(df.columns):
+        s = df[col]
+        if pd.api.types.is_datetime64_any_dtype(s):
+            serial = ((s - EXCEL_EPOCH) / pd.Timedelta(days=1)).to_numpy(dtype="float64", na_value=float("nan"))
+            for r, v in zip(rows, serial, strict=True):
+                if v == v:
+                    ws.write_number(r, c, v, st.date)
+        elif pd.api.types.is_numeric_dtype(s) and not pd.api.types.is_bool_dtype(s):
+            values = s.to_numpy(dtype="float64", na_value=float("nan"))
+            for r, v in zip(rows, values, strict=True):
+                if v == v and v not in (float("inf"), float("-inf")):
+                    ws.write_number(r, c, float(v))
+        else:
+            for r, v in zip(rows, s.tolist(), strict=True):
+                if not _blank(v) and v != "":
+                    ws.write_string(r, c, v if isinstance(v, str) else str(v))
+
+
 def _write_plain_table(wb: Any, st: ResultStyles, name: str, df: pd.DataFrame, widths: dict[str, float] | None = None,
-                       empty_note: str = "", date_cols: tuple[str, ...] = ()) -> Any:
+                       empty_note: str = "") -> Any:
     ws = wb.add_worksheet(name)
     cols = list(df.columns)
     for c, col in enumerate(cols):
         ws.write_string(0, c, col, st.header)
         width = (widths or {}).get(col) or max(8.0, min(text_width(col) + 3, 30))
         ws.set_column(c, c, width)
-    for r, row in enumerate(df.itertuples(index=False), start=1):
-        for c, v in enumerate(row):
-            write_cell(ws, r, c, v, st.text, st.date)
+    write_frame(ws, df, 1, st)
     if not len(df) and empty_note:
         ws.write_string(1, 0, empty_note, st.note)
     ws.freeze_panes(1, 0)
@@ -477,9 +501,7 @@ def write_result(summary: Any, path: str | os.PathLike[str], mask: bool = True,
     for c, col in enumerate(data.columns):
         ws.write_string(0, c, col, st.header)
         ws.set_column(c, c, max(8.0, min(text_width(col) + 2, 24)))
-    for r, row in enumerate(data.itertuples(index=False), start=1):
-        for c, v in enumerate(row):
-            write_cell(ws, r, c, v)
+    write_frame(ws, data, 1, st)
     ws.freeze_panes(1, 0)
     meta = {"template_id": schema.RESULT_ID, "template_version": schema.VERSION, "level": summary.level,
             "unit": summary.unit, "report_period": summary.period, "expected": summary.expected,

@@ -109,26 +109,18 @@ def _guard_zip(data: bytes) -> None:
 
 
 _ROW_REF = re.compile(rb'<(?:\w+:)?row\b[^>]*?\br="(\d+)"')
-_CELL_COL = re.compile(rb'<(?:\w+:)?c\b[^>]*?\br="([A-Z]+)\d+"')
+_FAR_CELL = re.compile(rb' r="[A-Z]{3}\d')  # a cell in column AAA (703) or beyond
+_FORMULA = re.compile(rb"<(?:\w+:)?f[\s>/]")
 
 
 def _guard_extent(xml: bytes) -> None:
     """Refuse a sheet reaching past our limits before calamine sizes a grid for it: a single cell
-    at XFD1048576 makes some calamine versions abort the whole process (tafia/calamine#693)."""
+    at XFD1048576 makes some calamine versions abort the whole process (tafia/calamine#693).
+    Rows are scanned (there are few); of the cells only three-letter columns are looked for, since
+    scanning every cell reference would cost more than reading the file."""
     last_row = max((int(m) for m in _ROW_REF.findall(xml)), default=0)
-    widest = max((len(m) for m in _CELL_COL.findall(xml)), default=0)
-    last_col = 0
-    if widest:
-        last_col = max(_col_number(m) for m in _CELL_COL.findall(xml) if len(m) == widest)
-    if last_row > MAX_ROWS or last_col > MAX_COLS:
-        raise Unreadable(f"工作表行列数过多（{last_row}行×{last_col}列），请删除多余的行列后重新报送")
-
-
-def _col_number(letters: bytes) -> int:
-    n = 0
-    for ch in letters:
-        n = n * 26 + ch - 64
-    return n
+    if last_row > MAX_ROWS or _FAR_CELL.search(xml):
+        raise Unreadable("工作表行列数过多，请删除多余的行列后重新报送")
 
 
 def _missing_caches(data: bytes, sheet_names: list[str]) -> dict[str, set[tuple[int, int]]]:
@@ -150,7 +142,7 @@ def _missing_caches(data: bytes, sheet_names: list[str]) -> dict[str, set[tuple[
         if path not in zf.namelist():
             continue
         xml = zf.read(path)
-        if b"<f" not in xml:
+        if not _FORMULA.search(xml):
             continue
         from defusedxml.ElementTree import fromstring
 
@@ -304,7 +296,8 @@ def locate_table(raw: RawSheet, sheet: Sheet) -> TableRead | None:
     data_rows = []
     for r in range(header + 1, len(raw.rows)):
         row = raw.rows[r]
-        filled = [c for c, v in enumerate(row) if not is_blank(v)]
+        # calamine gives "" for empty cells; whitespace-only text is blank too (is_blank's rule)
+        filled = [c for c, v in enumerate(row) if v is not None and v != "" and not (type(v) is str and v.isspace())]
         if not filled or filled == [serial]:
             continue
         data_rows.append(r)

@@ -121,3 +121,22 @@ def test_crashes_hangs_panics_and_memory_hogs_cost_only_their_own_file(tmp_path)
             assert not r.readable and [f.code.name for f in r.findings] == ["FILE_UNREADABLE"], r.file
     hang = next(r for r in results if r.file == "hang.xlsx")
     assert "秒" in hang.findings[0].message
+
+
+def test_a_script_without_a_main_guard_still_gets_its_workers(tmp_path):
+    """multiprocessing re-imports __main__ in its children; an analyst's unguarded script (or code
+    piped to python) must not re-run there and kill every worker."""
+    import subprocess
+    import sys
+
+    inbox = tmp_path / "inbox"
+    inbox.mkdir()
+    write_clean(inbox / "a.xlsx")
+    code = (f"from cxzy_xl import read_folder\nb = read_folder({str(inbox)!r})\n"
+            "print(len(b['党员名册']), [f.code.name for f in b.findings])\n")
+    script = tmp_path / "analysis.py"
+    script.write_text(code, encoding="utf-8")
+    for args in ([sys.executable, str(script)], [sys.executable, "-"]):
+        out = subprocess.run(args, input=code if args[-1] == "-" else None, capture_output=True, text=True,
+                             timeout=120, cwd=tmp_path)
+        assert out.stdout.strip() == "3 []", (args, out.stderr[-2000:])
