@@ -362,6 +362,11 @@ def build_batch(results: list[FileResult], registry: Registry | None = None,
                                      sheet="支部名单", value=b.name,
                                      detail=f"{b.name}（{b.code}）没有报送" + (f"，请联系{contact}" if contact else "")))
     tables = _frames(used)
+    table_names = {t.name for t in schema.TABLE_SHEETS}
+    for res in results:  # the DataFrames hold the values now; a city-sized batch cannot keep both
+        for name, rec in res.sheets.items():
+            if name in table_names:
+                rec.values = {}
     by_file = {r.file: r for r in used}
     end = period_end(settings.period) if settings.period else dt.date.today()
     findings.extend(check_rules(tables, by_file, settings, end))
@@ -371,7 +376,7 @@ def build_batch(results: list[FileResult], registry: Registry | None = None,
     files = pd.DataFrame([{
         "来源文件": r.file, "党组织编码": r.code, "党组织名称": r.info("党组织名称"), "报告期": r.period,
         "填报日期": r.filled_on, "状态": status.get(r.file, ""),
-        "数据行数": sum(len(s.rows) for n, s in r.sheets.items() if n in {t.name for t in schema.TABLE_SHEETS}),
+        "数据行数": sum(len(s.rows) for n, s in r.sheets.items() if n in table_names),
     } for r in results], columns=["来源文件", "党组织编码", "党组织名称", "报告期", "填报日期", "状态", "数据行数"])
     findings = _ordered(findings)
     return Batch(tables, findings, files, settings, registry, by_file)

@@ -70,16 +70,23 @@ def _registry(path: Path | None) -> Registry | None:
     return None
 
 
-def _progress(quiet: bool):  # type: ignore[no-untyped-def]
-    """Files done / total and elapsed time on stderr, only when a person is watching."""
+def _progress(quiet: bool, what: str = "读取"):  # type: ignore[no-untyped-def]
+    """A bar on stderr (done / total, elapsed), only when a person is watching."""
     if quiet or not sys.stderr.isatty():
         return None
     import time
 
     start = time.monotonic()
+    last = [0.0]
 
     def show(done: int, total: int) -> None:
-        click.echo(f"\r读取中 {done}/{total}  {time.monotonic() - start:.1f} 秒", err=True, nl=done == total)
+        now = time.monotonic()
+        if done < total and now - last[0] < 0.1:  # redrawing costs more than reading a file
+            return
+        last[0] = now
+        filled = int(24 * done / max(total, 1))
+        bar = "█" * filled + "░" * (24 - filled)
+        click.echo(f"\r{what} {bar} {done}/{total}  {now - start:.1f} 秒", err=True, nl=done == total)
 
     return show
 
@@ -203,7 +210,8 @@ def aggregate(inbox: Path, registry: Path | None, output: Path | None, no_mask: 
         _fail("输出文件不能是支部名单本身")
     batch = _read(inbox, registry, quiet)
     summary = run_aggregate(batch)
-    path = write_result(summary, output or Path(result_filename(summary)), mask=not no_mask)
+    path = write_result(summary, output or Path(result_filename(summary)), mask=not no_mask,
+                        progress=_progress(quiet, "写出"))
     _headline(summary, path)
     sys.exit(1 if batch.has_errors else 0)
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import math
 import os
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -240,26 +240,32 @@ EXCEL_EPOCH = pd.Timestamp(1899, 12, 30)
 
 
 def write_frame(ws: Any, df: pd.DataFrame, first_row: int, st: ResultStyles) -> None:
-    """Write a DataFrame column by column with typed writes: dates as serials with a date format,
-    numbers as numbers, everything else as text. Empty cells are not written at all (this is the
-    result workbook's hot path: a county's detail sheets hold hundreds of thousands of cells)."""
-    rows = range(first_row, first_row + len(df))
+    """Write a DataFrame row by row (the workbook streams rows to disk) with typed writes: dates as
+    serials with a date format, numbers as numbers, everything else as text. Empty cells are not
+    written at all: this is the hot path, a county's detail sheets hold hundreds of thousands of cells."""
+    columns: list[tuple[int, str, list[Any]]] = []
     for c, col in enumerate(df.columns):
         s = df[col]
         if pd.api.types.is_datetime64_any_dtype(s):
             serial = ((s - EXCEL_EPOCH) / pd.Timedelta(days=1)).to_numpy(dtype="float64", na_value=float("nan"))
-            for r, v in zip(rows, serial, strict=True):
-                if v == v:
-                    ws.write_number(r, c, v, st.date)
+            columns.append((c, "date", serial.tolist()))
         elif pd.api.types.is_numeric_dtype(s) and not pd.api.types.is_bool_dtype(s):
-            values = s.to_numpy(dtype="float64", na_value=float("nan"))
-            for r, v in zip(rows, values, strict=True):
-                if v == v and v not in (float("inf"), float("-inf")):
-                    ws.write_number(r, c, float(v))
+            columns.append((c, "num", s.to_numpy(dtype="float64", na_value=float("nan")).tolist()))
         else:
-            for r, v in zip(rows, s.tolist(), strict=True):
-                if not _blank(v) and v != "":
-                    ws.write_string(r, c, v if isinstance(v, str) else str(v))
+            columns.append((c, "text", [None if _blank(v) or v == "" else str(v) for v in s.tolist()]))
+    write_number, write_string, date = ws.write_number, ws.write_string, st.date
+    for i in range(len(df)):
+        r = first_row + i
+        for c, kind, values in columns:
+            v = values[i]
+            if kind == "text":
+                if v is not None:
+                    write_string(r, c, v)
+            elif v == v and v not in (math.inf, -math.inf):
+                if kind == "date":
+                    write_number(r, c, v, date)
+                else:
+                    write_number(r, c, v)
 
 
 def _write_plain_table(wb: Any, st: ResultStyles, name: str, df: pd.DataFrame, widths: dict[str, float] | None = None,
@@ -336,8 +342,31 @@ def _chart(wb: Any, kind: str, title: str, subtype: str | None = None) -> Any:
     return chart
 
 
+class _RowOrdered:
+    """Buffers a sheet's cell writes and replays them in row order, which constant_memory needs;
+    the overview writes its cards and its chart-data tables side by side."""
+
+    def __init__(self, ws: Any) -> None:
+        self._ws = ws
+        self._calls: list[tuple[int, int, int, Any, tuple[Any, ...]]] = []
+
+    def __getattr__(self, name: str) -> Any:
+        attr = getattr(self._ws, name)
+        if name.startswith("write") or name == "merge_range":
+            def record(*args: Any) -> None:
+                self._calls.append((args[0], args[1], len(self._calls), attr, args))
+
+            return record
+        return attr
+
+    def flush(self) -> None:
+        for *_, fn, args in sorted(self._calls, key=lambda x: x[:3]):
+            fn(*args)
+        self._calls.clear()
+
+
 def _write_overview(wb: Any, st: ResultStyles, summary: Any, generated_at: dt.datetime, rollup: bool) -> Any:
-    ws = wb.add_worksheet(schema.OVERVIEW_SHEET)
+    ws = _RowOrdered(wb.add_worksheet(schema.OVERVIEW_SHEET))
     unit = summary.unit or "本单位"
     period = period_label(summary.period) if summary.period else "报告期未知"
     for c, width in enumerate(OVERVIEW_WIDTHS):
@@ -452,6 +481,7 @@ def _write_overview(wb: Any, st: ResultStyles, summary: Any, generated_at: dt.da
     ws.set_margins(left=0.4, right=0.4, top=0.5, bottom=0.5)
     ws.set_footer(f"&C&\"{FONT}\"{OV}　第 &P 页，共 &N 页")
     ws.activate()
+    ws.flush()
     return ws
 
 
@@ -465,8 +495,10 @@ def result_filename(summary: Any) -> str:
 
 
 def write_result(summary: Any, path: str | os.PathLike[str], mask: bool = True,
-                 generated_at: dt.datetime | None = None) -> Path:
-    """Write the result workbook (汇总表) for a township's summary or a roll-up; returns its path."""
+                 generated_at: dt.datetime | None = None,
+                 progress: Callable[[int, int], None] | None = None) -> Path:
+    """Write the result workbook (汇总表) for a township's summary or a roll-up; returns its path.
+    ``progress(done, total)`` is called as sheets are written."""
     from .aggregate import BASE_COLUMNS
 
     generated_at = generated_at or dt.datetime.now().replace(microsecond=0)
@@ -489,10 +521,12 @@ def write_result(summary: Any, path: str | os.PathLike[str], mask: bool = True,
     _write_plain_table(wb, st, schema.MISSING_SHEET, missing, {"党组织名称": 26, "联系电话": 14, "单位名称": 20},
                        empty_note="应报送的支部均已报送。")
     if not rollup and summary.batch is not None:
-        for sheet in schema.TABLE_SHEETS:
+        for i, sheet in enumerate(schema.TABLE_SHEETS, 1):
             detail = _detail_frame(summary.batch.tables[sheet.name], sheet, mask)
             ws = _write_plain_table(wb, st, sheet.name, detail, _detail_widths(sheet))
             ws.set_landscape()
+            if progress:
+                progress(i, len(schema.TABLE_SHEETS) + 1)
     data = summary.base.copy()
     if "单位名称" not in data.columns:
         data.insert(0, "单位名称", summary.unit)
@@ -511,11 +545,14 @@ def write_result(summary: Any, path: str | os.PathLike[str], mask: bool = True,
         ms.write_string(r, 0, k)
         ms.write_string(r, 1, str(v))
     ms.hide()
-    return close_atomic(wb, tmp, final)
+    done = close_atomic(wb, tmp, final)
+    if progress:
+        progress(len(schema.TABLE_SHEETS) + 1, len(schema.TABLE_SHEETS) + 1)
+    return done
 
 
 def _new_result_workbook(tmp: Path, summary: Any, generated_at: dt.datetime) -> Any:
-    wb = new_workbook(tmp)
+    wb = new_workbook(tmp, constant_memory=True)
     wb.set_properties({"title": f"{summary.unit}创先争优汇总", "author": "cxzy_xl", "created": generated_at,
                        "comments": f"{schema.RESULT_ID} v{schema.VERSION}"})
     wb.set_size(1600, 1000)

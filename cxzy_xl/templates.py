@@ -231,9 +231,11 @@ REGISTRY_INTRO = (
 )
 
 
-def new_workbook(path: Path) -> xlsxwriter.Workbook:
+def new_workbook(path: Path, constant_memory: bool = False) -> xlsxwriter.Workbook:
+    # constant_memory streams each finished row to disk: a city's detail sheets would otherwise hold
+    # millions of cells in memory. It needs every sheet written in row order.
     wb = xlsxwriter.Workbook(str(path), {"strings_to_formulas": False, "strings_to_urls": False,
-                                         "strings_to_numbers": False})
+                                         "strings_to_numbers": False, "constant_memory": constant_memory})
     wb.formats[0].set_font_name(FONT)  # the default style, so empty cells use a CJK font too
     return wb
 

@@ -4,6 +4,7 @@ from collections import Counter
 from pathlib import Path
 
 import openpyxl
+import pandas as pd
 import pytest
 
 from cxzy_xl import schema
@@ -69,3 +70,12 @@ def test_the_committed_sample_is_what_the_generator_makes(tmp_path, sample):
     assert key(batch) == key(sample)
     for sheet in schema.BRANCH_SHEETS:
         assert len(batch[sheet.name]) == len(sample[sheet.name])
+
+
+def test_every_reader_path_gives_the_same_result(sample):
+    """Worker processes (any number) or in-process reading: identical tables and findings."""
+    inbox, registry = SAMPLE / "收件箱", SAMPLE / "支部名单.xlsx"
+    for other in (read_folder(inbox, registry, isolate=False), read_folder(inbox, registry, workers=1)):
+        assert other.findings == sample.findings
+        for name, df in sample.tables.items():
+            pd.testing.assert_frame_equal(other[name], df)
