@@ -79,7 +79,7 @@ BASE_COLUMNS: tuple[str, ...] = tuple(dict.fromkeys(c for f in FIGURES for c in 
 ID_COLUMNS = ("党组织编码", "党组织名称", "党组织类型")
 UNIT_COL = "单位名称"
 TYPE_OTHER = "其他"
-FIVE = ("领导班子好", "党员队伍好", "工作机制好", "工作业绩好", "群众反映好")
+FIVE = tuple(f.label for f in schema.BRANCH_SHEET["考核测评"].fields if f.max == 20)  # the “五个好” scores
 
 
 @dataclass

@@ -135,17 +135,22 @@ def print_findings(batch: Batch, fmt: str, show_all: bool) -> None:
     click.echo(f"共 {batch.count(Severity.ERROR)} 个错误，{batch.count(Severity.WARNING)} 个警告。")
 
 
+inbox_argument = click.argument("inbox", type=click.Path(exists=True, file_okay=False, path_type=Path))
+registry_option = click.option("--registry", type=click.Path(exists=True, dir_okay=False, path_type=Path),
+                               help="支部名单.xlsx（应报送的支部和汇总设置，用于催报和核对编码）")
+quiet_option = click.option("-q", "--quiet", is_flag=True, help="不显示进度")
+
+
 @main.command()
-@click.argument("inbox", type=click.Path(exists=True, file_okay=False, path_type=Path))
-@click.option("--registry", type=click.Path(exists=True, dir_okay=False, path_type=Path),
-              help="支部名单.xlsx（用于催报和核对编码）")
+@inbox_argument
+@registry_option
 @click.option("--format", "fmt", type=click.Choice(["table", "json"]), default="table", show_default=True,
               help="输出格式：table 便于阅读，json 供程序使用")
 @click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), help="把问题清单写成Excel文件")
 @click.option("--feedback", type=click.Path(file_okay=False, path_type=Path),
               help="为每个有问题的支部生成标出问题单元格的反馈表，写入此文件夹")
 @click.option("--all", "show_all", is_flag=True, help="也显示提示类信息")
-@click.option("-q", "--quiet", is_flag=True, help="不显示进度")
+@quiet_option
 def check(inbox: Path, registry: Path | None, fmt: str, output: Path | None, feedback: Path | None,
           show_all: bool, quiet: bool) -> None:
     """检查收件箱中各支部报送的表格，列出每个问题所在的工作表和单元格。有错误时退出码为1。"""
@@ -193,13 +198,12 @@ def _headline(summary, path: Path) -> None:  # type: ignore[no-untyped-def]
 
 
 @main.command()
-@click.argument("inbox", type=click.Path(exists=True, file_okay=False, path_type=Path))
-@click.option("--registry", type=click.Path(exists=True, dir_okay=False, path_type=Path),
-              help="支部名单.xlsx（应报送的支部和汇总设置）")
+@inbox_argument
+@registry_option
 @click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path),
               help="汇总表文件名（默认：<所属党委>创先争优汇总_<报告期>.xlsx，写在当前文件夹）")
 @click.option("--no-mask", is_flag=True, help="明细表中不隐藏身份证号和电话号码的中间几位")
-@click.option("-q", "--quiet", is_flag=True, help="不显示进度")
+@quiet_option
 def aggregate(inbox: Path, registry: Path | None, output: Path | None, no_mask: bool, quiet: bool) -> None:
     """检查并汇总收件箱中各支部的报表，生成带图表的汇总表。有错误时退出码为1（汇总表照常生成）。"""
     from .aggregate import aggregate as run_aggregate

@@ -8,7 +8,7 @@ name, a field label or a choice list. Adding an optional column is one ``F(...)`
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from enum import Enum
 from typing import Any, Literal
 
@@ -287,6 +287,7 @@ BRANCH_SHEETS: tuple[Sheet, ...] = (
 )
 
 BRANCH_SHEET = {s.name: s for s in BRANCH_SHEETS}
+_INFO = BRANCH_SHEET["基本信息"]
 FORM_SHEETS = tuple(s for s in BRANCH_SHEETS if s.layout == "form")
 TABLE_SHEETS = tuple(s for s in BRANCH_SHEETS if s.layout == "table")
 INFO_SHEET = "基本信息"
@@ -301,12 +302,13 @@ LOWEST_GRADE = "较差"
 
 REGISTRY_SHEETS: tuple[Sheet, ...] = (
     Sheet("支部名单", "table", "应报送的党组织，一个一行。", (
-        F("党组织编码*", note="各支部唯一编码，如 DX001", example="DX001"),
-        F("党组织名称*", example="德新镇红星村党支部", width=26),
-        F("党组织类型*", choices=ORG_TYPES, synonyms=ORG_TYPE_SYNONYMS, example="村"),
-        F("上级党组织", example="德新镇党委"),
-        F("书记姓名", example="王建国"),
-        F("联系电话", Kind.PHONE, example="13812345678"),
+        # the registry names branches with 基本信息's own fields; only 书记姓名 and 联系电话 are optional here
+        replace(_INFO.field("党组织编码"), note="各支部唯一编码，如 DX001"),
+        replace(_INFO.field("党组织名称"), width=26),
+        _INFO.field("党组织类型"),
+        _INFO.field("上级党组织"),
+        replace(_INFO.field("书记姓名"), required=False),
+        replace(_INFO.field("联系电话"), required=False),
     ), rows=100, key="党组织名称"),
     Sheet("设置", "form", "本次汇总的设置。权重和等次分数线可留空，留空时使用默认值。", (
         F("所属党委*", note="乡镇（街道）党委全称", example="德新镇党委"),
