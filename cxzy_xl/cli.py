@@ -112,7 +112,7 @@ def print_findings(batch: Batch, fmt: str, show_all: bool) -> None:
     per: dict[str, Counter[str]] = {}
     names: dict[str, str] = {}
     for f in batch.findings:
-        key = f.branch_code or "（无编码）"
+        key = f.branch_code or "（其他文件）"
         per.setdefault(key, Counter())[f.severity.value] += 1
     for _, row in batch.files.iterrows():
         if row["党组织编码"]:
