@@ -408,3 +408,13 @@ def test_inputs_are_never_modified(tmp_path):
     write_feedback(batch.findings, inbox, tmp_path / "fb")
     assert before == {p.name: hashlib.sha256(p.read_bytes()).hexdigest() for p in inbox.iterdir()}
     assert mtimes == {p.name: p.stat().st_mtime_ns for p in inbox.iterdir()}
+
+
+def test_the_format_comes_from_the_bytes_not_the_extension(tmp_path):
+    inbox = tmp_path / "inbox"
+    inbox.mkdir()
+    shutil.copy(DATA / "legacy.xls", inbox / "really_xls.xlsx")
+    write_clean(inbox / "really_xlsx.xls", code="T009", name="光明村党支部")
+    batch = read_folder(inbox, isolate=False)
+    assert not [f for f in batch.findings if f.severity is not Severity.INFO]
+    assert sorted(batch["基本信息"]["党组织编码"]) == ["T009", "XL001"]
