@@ -157,7 +157,7 @@ def check(inbox: Path, registry: Path | None, fmt: str, output: Path | None, fee
     from .feedback import write_feedback
     from .output import write_findings
 
-    _refuse_inside(inbox, output, feedback)
+    _refuse_inside(inbox, output, feedback, registry=registry)
     batch = _read(inbox, registry, quiet)
     print_findings(batch, fmt, show_all)
     if output:
@@ -168,8 +168,9 @@ def check(inbox: Path, registry: Path | None, fmt: str, output: Path | None, fee
     sys.exit(1 if batch.has_errors else 0)
 
 
-def _refuse_inside(inbox: Path, *outputs: Path | None) -> None:
-    """Nothing is ever written into the inbox: the next run would read it as a submission."""
+def _refuse_inside(inbox: Path, *outputs: Path | None, registry: Path | None = None) -> None:
+    """Nothing is ever written into the inbox (the next run would read it as a submission), and no
+    input is ever overwritten."""
     root = inbox.resolve()
     for out in outputs:
         if out is None:
@@ -177,6 +178,8 @@ def _refuse_inside(inbox: Path, *outputs: Path | None) -> None:
         target = out.resolve()
         if target == root or root in target.parents:
             _fail(f"输出位置 {out} 在收件箱内，请换一个位置")
+        if registry is not None and target == registry.resolve():
+            _fail("输出文件不能是支部名单本身")
 
 
 def _headline(summary, path: Path) -> None:  # type: ignore[no-untyped-def]
@@ -209,9 +212,7 @@ def aggregate(inbox: Path, registry: Path | None, output: Path | None, no_mask: 
     from .aggregate import aggregate as run_aggregate
     from .output import result_filename, write_result
 
-    _refuse_inside(inbox, output)
-    if output is not None and registry is not None and output.resolve() == registry.resolve():
-        _fail("输出文件不能是支部名单本身")
+    _refuse_inside(inbox, output, registry=registry)
     batch = _read(inbox, registry, quiet)
     summary = run_aggregate(batch)
     path = write_result(summary, output or Path(result_filename(summary)), mask=not no_mask,

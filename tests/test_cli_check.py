@@ -69,6 +69,10 @@ def test_usage_problems_exit_2(tmp_path):
     result = run("check", inbox, "--registry", broken)
     assert result.exit_code == 2 and "支部名单" in result.output
     assert run("check", inbox, "-o", inbox / "问题清单.xlsx").exit_code == 2  # never into the inbox
+    reg = write_registry(tmp_path / "reg.xlsx", [Branch("T001", "石门村党支部", "村")])
+    before = reg.read_bytes()
+    assert run("check", inbox, "--registry", reg, "-o", reg).exit_code == 2  # never over an input
+    assert reg.read_bytes() == before
 
 
 def test_missing_submission_from_registry_exits_1(tmp_path):
