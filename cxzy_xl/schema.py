@@ -127,7 +127,6 @@ class Sheet:
     landscape: bool = False
     dated: tuple[str, ...] = ()  # campaign-event dates checked against the campaign (OUT_OF_PERIOD)
     member_columns: tuple[str, ...] = ()  # columns naming a member of 党员名册 (UNKNOWN_MEMBER)
-    key: str = ""  # the column that names a row, shown in messages
 
     @property
     def title(self) -> str:
@@ -181,7 +180,7 @@ BRANCH_SHEETS: tuple[Sheet, ...] = (
         F("正式党员数", Kind.INT, min=0, example=34),
         F("预备党员数", Kind.INT, min=0, example=2),
         F("流动党员数", Kind.INT, min=0, note="外出务工等不在本地的党员", example=5),
-    ), key="党组织名称"),
+    )),
     Sheet("党员名册", "table", "本支部全体党员，一人一行。", (
         F("序号", Kind.INT, min=1, example=1, width=6),
         F("姓名*", example="张伟"),
@@ -200,7 +199,7 @@ BRANCH_SHEETS: tuple[Sheet, ...] = (
         F("联系电话", Kind.PHONE, example="13812345678"),
         F("民主评议等次", choices=("优秀", "合格", "基本合格", "不合格"), example="合格"),
         F("备注", width=16),
-    ), rows=200, landscape=True, key="姓名"),
+    ), rows=200, landscape=True),
     Sheet("公开承诺", "table", "党组织和党员的公开承诺及兑现情况，一项承诺一行。", (
         F("序号", Kind.INT, min=1, example=1, width=6),
         F("承诺主体*", choices=("党组织", "党员"), synonyms=(("支部", "党组织"), ("党支部", "党组织")),
@@ -216,7 +215,7 @@ BRANCH_SHEETS: tuple[Sheet, ...] = (
         F("实际完成日期", Kind.DATE, note="已完成的必须填写", example=None),
         F("群众评价", choices=SATISFACTION, example="满意"),
         F("备注", width=16),
-    ), rows=100, landscape=True, dated=("承诺日期",), member_columns=("承诺人",), key="承诺内容"),
+    ), rows=100, landscape=True, dated=("承诺日期",), member_columns=("承诺人",)),
     Sheet("活动记录", "table", "开展的各项创先争优活动，一次活动一行。", (
         F("序号", Kind.INT, min=1, example=1, width=6),
         F("活动日期*", Kind.DATE, example=dt.date(2011, 5, 15)),
@@ -228,7 +227,7 @@ BRANCH_SHEETS: tuple[Sheet, ...] = (
         F("学时", Kind.NUMBER, min=0, example=2),
         F("地点", example="村部会议室"),
         F("备注", width=16),
-    ), rows=100, landscape=True, dated=("活动日期",), key="活动主题"),
+    ), rows=100, landscape=True, dated=("活动日期",)),
     Sheet("为民办实事", "table", "为群众办的实事项目，一个项目一行。金额单位为万元。", (
         F("序号", Kind.INT, min=1, example=1, width=6),
         F("项目名称*", example="修建村组公路2公里", width=26),
@@ -243,7 +242,7 @@ BRANCH_SHEETS: tuple[Sheet, ...] = (
         F("完成日期", Kind.DATE, note="已完成的必须填写"),
         F("责任人*", example="王建国"),
         F("备注", width=16),
-    ), rows=60, landscape=True, dated=("开始日期", "完成日期"), key="项目名称"),
+    ), rows=60, landscape=True, dated=("开始日期", "完成日期")),
     Sheet("民情台账", "table", "群众反映的问题及办理情况，一件一行。", (
         F("序号", Kind.INT, min=1, example=1, width=6),
         F("登记日期*", Kind.DATE, example=dt.date(2011, 5, 10)),
@@ -256,7 +255,7 @@ BRANCH_SHEETS: tuple[Sheet, ...] = (
         F("办结日期", Kind.DATE, note="办结后填写", example=dt.date(2011, 5, 25)),
         F("办理结果", example="已组织清淤", width=20),
         F("群众满意度", choices=SATISFACTION, example="满意"),
-    ), rows=100, landscape=True, dated=("登记日期",), key="反映问题"),
+    ), rows=100, landscape=True, dated=("登记日期",)),
     Sheet("示范岗", "table", "党员认领的示范岗位，一个岗位一行。", (
         F("序号", Kind.INT, min=1, example=1, width=6),
         F("岗位类型*", choices=("新农村建设示范岗", "村务党务监督岗", "外出务工信息岗", "社会治安维护岗", "政策法律宣传岗",
@@ -264,7 +263,7 @@ BRANCH_SHEETS: tuple[Sheet, ...] = (
         F("认领党员*", note="填写党员名册中的姓名", example="张伟"),
         F("岗位职责", example="带动5户困难户发展养殖", width=30),
         F("认领日期", Kind.DATE, example=dt.date(2011, 5, 20)),
-    ), rows=60, dated=("认领日期",), member_columns=("认领党员",), key="认领党员"),
+    ), rows=60, dated=("认领日期",), member_columns=("认领党员",)),
     Sheet("考核测评", "form", "“五个好”自评得分（每项0–20分）和民主测评票数。", (
         F("领导班子好*", Kind.NUMBER, min=0, max=20, example=18),
         F("党员队伍好*", Kind.NUMBER, min=0, max=20, example=17),
@@ -275,7 +274,7 @@ BRANCH_SHEETS: tuple[Sheet, ...] = (
         F("满意票*", Kind.INT, min=0, example=42),
         F("基本满意票*", Kind.INT, min=0, example=6),
         F("不满意票*", Kind.INT, min=0, note="三种票数之和不能多于参评人数", example=2),
-    ), key="领导班子好"),
+    )),
     Sheet("评选表彰", "table", "推荐评选表彰的先进集体和个人，一个对象一行。", (
         F("序号", Kind.INT, min=1, example=1, width=6),
         F("表彰类别*", choices=("先进基层党组织", "优秀共产党员", "优秀党务工作者"), example="优秀共产党员"),
@@ -283,7 +282,7 @@ BRANCH_SHEETS: tuple[Sheet, ...] = (
         F("推荐级别", choices=("乡镇", "县", "市", "省"), synonyms=(("镇", "乡镇"), ("乡", "乡镇")), example="县"),
         F("主要事迹", example="带领群众发展养殖致富", width=34),
         F("评选结果", choices=("已获评", "推荐中", "未获评"), example="推荐中"),
-    ), rows=40, landscape=True, key="对象名称"),
+    ), rows=40, landscape=True),
 )
 
 BRANCH_SHEET = {s.name: s for s in BRANCH_SHEETS}
@@ -309,7 +308,7 @@ REGISTRY_SHEETS: tuple[Sheet, ...] = (
         _INFO.field("上级党组织"),
         replace(_INFO.field("书记姓名"), required=False),
         replace(_INFO.field("联系电话"), required=False),
-    ), rows=100, key="党组织名称"),
+    ), rows=100),
     Sheet("设置", "form", "本次汇总的设置。权重和等次分数线可留空，留空时使用默认值。", (
         F("所属党委*", note="乡镇（街道）党委全称", example="德新镇党委"),
         F("报告期*", Kind.PERIOD, example=PERIOD_EXAMPLE),
