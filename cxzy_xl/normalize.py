@@ -261,6 +261,8 @@ def to_phone(raw: Any) -> Norm:
     value = _WS.sub("", value).replace("—", "-").replace("－", "-").replace("(", "").replace(")", "-")
     if value.startswith("+86"):
         value = value[3:]
+    if _MOBILE.match(value.replace("-", "")):  # 138-1234-5678: a mobile grouped the way it is read aloud
+        value = value.replace("-", "")
     changed = changed or value != text
     if _MOBILE.match(value) or _LANDLINE.match(value) or _LOCAL.match(value):
         return Norm(value, changed)

@@ -133,6 +133,7 @@ def test_mobile_numbers_as_text_and_as_numbers(second, rest):
     assert to_phone(int(mobile)).value == mobile
     assert to_phone(f"{mobile[:3]} {mobile[3:7]} {mobile[7:]}").value == mobile
     assert to_phone("+86" + mobile).value == mobile
+    assert to_phone(f"{mobile[:3]}-{mobile[3:7]}-{mobile[7:]}").value == mobile
 
 
 def test_phone_problems():
