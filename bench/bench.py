@@ -1,12 +1,18 @@
-"""Benchmark: `cxzy aggregate` end to end against the naive pandas approach, in the same run.
+"""Benchmark: `cxzy aggregate` end to end against the naive pandas approach and the unzip + XML-parse
+floor, in the same run, on template-clean files and on files typed the way staff type (bench/messy.py).
 
-    python bench/bench.py                 # N = 100 and N = 1,000
+    python bench/bench.py                 # N = 100 and N = 1,000, clean and messy sets
     python bench/bench.py --n 100         # one size
-    python bench/bench.py --big           # adds N = 10,000 (generation alone takes a while)
+    python bench/bench.py --big           # adds N = 10,000 (cxzy only; generation alone takes a while)
+    python bench/bench.py --set messy     # one set only
 
-Workbooks are generated once with the demo generator (about 50 members each) and cached under
-bench/out/. Both sides run as separate processes, alternating, so each pays its own start-up; the
-peak RSS is the largest total resident memory of the process and all its children, sampled every 20 ms.
+Workbooks are generated once with the demo generator (50 members each) and cached under bench/out/.
+Both sides run as separate processes, alternating, so each pays its own start-up; the peak RSS is the
+largest total resident memory of the process and all its children, sampled every 20 ms.
+
+Per file, in one process, on the first 100 files of each set: the floor (unzip every part and parse its
+XML with expat, building nothing) and cxzy's read +
+cell check (``batch.process_file``), and their ratio.
 """
 
 from __future__ import annotations
@@ -19,40 +25,71 @@ import subprocess
 import sys
 import threading
 import time
+import zipfile
 from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
+from xml.parsers import expat
 
 HERE = Path(__file__).resolve().parent
 OUT = HERE / "out"
 TYPES = ("村", "村", "村", "社区", "机关", "学校", "医疗卫生", "非公企业", "离退休")
 
 
-def _write(args: tuple[int, Path]) -> None:
+def _write(args: tuple[int, Path, bool]) -> None:
+    sys.path.insert(0, str(HERE))
+    from messy import file_rate, messy_data
+
     from cxzy_xl import demo
     from cxzy_xl.schema import Branch
     from cxzy_xl.templates import write_branch_workbook
 
-    i, folder = args
+    i, folder, messy = args
     rng = random.Random(i)
     b = Branch(f"B{i:05d}", f"第{i}{'村' if i % 3 else '社区'}党支部", TYPES[i % len(TYPES)], "新邵县",
                demo._name(rng), demo._phone(rng))
     data = demo.branch_data(b, rng, members_n=50)
+    if messy:
+        data = messy_data(data, random.Random(-i), file_rate(i))
     write_branch_workbook(folder / f"{b.code}_{b.name}.xlsx", b, committee=demo.COMMITTEE, period=demo.PERIOD,
                           data=data)
 
 
-def generate(n: int) -> Path:
-    folder = OUT / f"n{n}"
+def generate(n: int, messy: bool = False) -> Path:
+    folder = OUT / f"{'messy' if messy else 'clean'}{n}"
     done = folder / ".complete"
     if done.exists():
         return folder
     folder.mkdir(parents=True, exist_ok=True)
     start = time.perf_counter()
     with ProcessPoolExecutor() as pool:
-        list(pool.map(_write, [(i, folder) for i in range(1, n + 1)], chunksize=20))
+        list(pool.map(_write, [(i, folder, messy) for i in range(1, n + 1)], chunksize=20))
     done.write_text("ok")
-    print(f"  generated {n} workbooks in {time.perf_counter() - start:.0f} s", flush=True)
+    print(f"  generated {n} {'messy' if messy else 'clean'} workbooks in {time.perf_counter() - start:.0f} s",
+          flush=True)
     return folder
+
+
+def floor_per_file(paths: list[Path]) -> float:
+    """Seconds per file to unzip every part and parse its XML with expat, building nothing (no handlers):
+    what any reader must at least pay."""
+    start = time.perf_counter()
+    for p in paths:
+        with zipfile.ZipFile(p) as z:
+            for name in z.namelist():
+                if name.endswith((".xml", ".rels")):
+                    expat.ParserCreate().Parse(z.read(name), True)
+    return (time.perf_counter() - start) / len(paths)
+
+
+def read_check_per_file(paths: list[Path]) -> float:
+    """Seconds per file for cxzy's read + cell checks in this one process."""
+    from cxzy_xl.batch import process_file
+
+    process_file(str(paths[0]), paths[0].name)  # imports and first-call set-up are not per-file costs
+    start = time.perf_counter()
+    for p in paths:
+        process_file(str(p), p.name)
+    return (time.perf_counter() - start) / len(paths)
 
 
 def _tree_rss(pid: int) -> int:
@@ -100,12 +137,16 @@ def run(cmd: list[str]) -> tuple[float, int]:
     return elapsed, peak
 
 
-def bench(n: int, rounds: int, naive: bool) -> None:
-    folder = generate(n)
+def bench(n: int, rounds: int, naive: bool, messy: bool) -> None:
+    folder = generate(n, messy)
+    label = "messy" if messy else "clean"
     work = OUT / "results"
     work.mkdir(parents=True, exist_ok=True)
-    ours = [sys.executable, "-m", "cxzy_xl", "aggregate", str(folder), "-q", "-o", str(work / f"cxzy_{n}.xlsx")]
-    theirs = [sys.executable, str(HERE / "naive.py"), str(folder), str(work / f"naive_{n}.xlsx")]
+    out = work / f"cxzy_{label}{n}.xlsx"
+    if out.exists():
+        out.unlink()  # our own output from an earlier run
+    ours = [sys.executable, "-m", "cxzy_xl", "aggregate", str(folder), "-q", "-o", str(out)]
+    theirs = [sys.executable, str(HERE / "naive.py"), str(folder), str(work / f"naive_{label}{n}.xlsx")]
     a_times, b_times, a_peak, b_peak = [], [], 0, 0
     for _ in range(rounds):
         t, p = run(ours)
@@ -116,12 +157,16 @@ def bench(n: int, rounds: int, naive: bool) -> None:
             b_times.append(t)
             b_peak = max(b_peak, p)
     a = min(a_times)
-    line = f"N={n:>6}  cxzy aggregate {a:8.2f} s  {1000 * a / n:6.1f} ms/workbook  peak RSS {a_peak / 2**20:7.0f} MB"
+    line = f"{label:5} N={n:>6}  cxzy aggregate {a:8.2f} s  {1000 * a / n:6.1f} ms/workbook  peak RSS {a_peak / 2**20:7.0f} MB"
     if naive:
         b = min(b_times)
         line += (f" | naive pandas {b:8.2f} s  {1000 * b / n:6.1f} ms/workbook  peak RSS {b_peak / 2**20:7.0f} MB"
                  f" | ratio b/a {b / a:5.1f}x")
     print(line, flush=True)
+    sample = sorted(folder.glob("*.xlsx"))[:100]
+    floor, ours_one = floor_per_file(sample), read_check_per_file(sample)
+    print(f"{label:5} per file, one process: unzip + XML-parse floor {1000 * floor:5.2f} ms, "
+          f"cxzy read + check {1000 * ours_one:5.2f} ms, ratio {ours_one / floor:4.1f}x", flush=True)
 
 
 def main() -> None:
@@ -129,14 +174,18 @@ def main() -> None:
     ap.add_argument("--n", type=int, action="append", help="number of workbooks (repeatable)")
     ap.add_argument("--big", action="store_true", help="also N = 10,000 (cxzy only; the naive script takes too long)")
     ap.add_argument("--rounds", type=int, default=2, help="alternating runs per size; the best time counts")
+    ap.add_argument("--set", choices=("clean", "messy", "both"), default="both", help="which set of workbooks")
     args = ap.parse_args()
     sizes = args.n or [100, 1000]
+    sets = {"clean": [False], "messy": [True], "both": [False, True]}[args.set]
     print(f"machine: {platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}, "
           f"{platform.platform()}", flush=True)
     for n in sizes:
-        bench(n, args.rounds, naive=True)
+        for messy in sets:
+            bench(n, args.rounds, naive=True, messy=messy)
     if args.big:
-        bench(10_000, 1, naive=False)
+        for messy in sets:
+            bench(10_000, 1, naive=False, messy=messy)
 
 
 if __name__ == "__main__":
