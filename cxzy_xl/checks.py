@@ -11,8 +11,11 @@
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable, Iterator
+import logging
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
+from fractions import Fraction
+from functools import partial
 from typing import Any
 
 import pandas as pd
@@ -21,7 +24,7 @@ from . import schema
 from .findings import Code, Finding, make
 from .normalize import display, id_birth_date, is_blank, normalize_value
 from .read import RawBook, a1, locate_form, locate_table
-from .schema import Settings, Sheet
+from .schema import DateOrder, MemberRef, NotMoreThan, RequiredWhen, Rule, Settings, Sheet, SumNotMore, spoken
 
 SUPPORTED_VERSIONS = {str(schema.VERSION)}
 
@@ -109,6 +112,7 @@ def check_book(book: RawBook, file: str, sheets: tuple[Sheet, ...] | None = None
         result.findings.append(make(Code.NOT_TEMPLATE, file, detail="找不到填报表的任何工作表"))
         return result
     code = ""
+    filled = False  # anything filled in beyond what a pre-filled template carries
     for sheet in sheets:
         raw = book.sheet(sheet.name)
         if raw is None:
@@ -127,6 +131,8 @@ def check_book(book: RawBook, file: str, sheets: tuple[Sheet, ...] | None = None
                     continue
                 r, c = where[f.label]
                 value = raw.cell(r, c)
+                if not (sheet.name == schema.INFO_SHEET and f.label in schema.PREFILLED):
+                    filled = filled or not is_blank(value) or (r, c) in raw.missing_cache
                 common = dict(file=file, sheet=sheet.name, row=r + 1, column=f.label, cell=a1(r, c))
                 if (r, c) in raw.missing_cache:
                     findings.append(make(Code.FORMULA_NO_VALUE, **common))
@@ -139,6 +145,8 @@ def check_book(book: RawBook, file: str, sheets: tuple[Sheet, ...] | None = None
                 code = str(rec.values.get("党组织编码", [None])[0] or book.meta.get("branch_code") or "")
         else:
             table = locate_table(raw, sheet)
+            # without its header a sheet cannot be told empty: it counts as filled
+            filled = filled or table is None or bool(table.rows)
             if table is None:
                 findings.append(make(Code.COLUMN_MISSING, file, sheet=sheet.name, column="表头",
                                      cell="A2"))
@@ -184,6 +192,12 @@ def check_book(book: RawBook, file: str, sheets: tuple[Sheet, ...] | None = None
         result.sheets[sheet.name] = rec
         result.findings.extend(findings)
     code = code or book.meta.get("branch_code", "")
+    if not filled:
+        # one finding for the file, not one REQUIRED per cell; and no report, so the branch stays
+        # on the chase list
+        result.readable = False
+        result.findings = [make(Code.EMPTY_TEMPLATE, file, branch_code=code)]
+        return result
     if code:
         result.findings = [_with_code(f, code) for f in result.findings]
     return result
@@ -199,6 +213,9 @@ def _with_code(f: Finding, code: str) -> Finding:
 
 # --- rules over the batch ----------------------------------------------------------------------
 
+_log = logging.getLogger(__name__)
+
+
 @dataclass
 class RuleContext:
     tables: dict[str, pd.DataFrame]
@@ -213,37 +230,25 @@ class RuleContext:
         cell = res.cell(sheet, label, row) if res else ""
         if sheet in (s.name for s in schema.FORM_SHEETS) and res is not None:
             row = res.sheets[sheet].form_rows.get(label, row) if sheet in res.sheets else row
-        return make(code, file, branch_code=str(df_row[schema.CODE_COL] or ""), sheet=sheet, row=row,
+        return make(code, file, branch_code=_text(df_row[schema.CODE_COL]), sheet=sheet, row=row,
                     column=label, cell=cell, **kw)
 
 
+def _blank(v: Any) -> bool:
+    return v is None or v is pd.NA or v is pd.NaT or (isinstance(v, float) and v != v)
+
+
+def _text(v: Any) -> str:
+    """A DataFrame value as message text; a blank cell (pd.NA, NaT, None) is empty, never "<NA>"."""
+    return "" if _blank(v) else display(_date(v) if isinstance(v, pd.Timestamp) else v)
+
+
 def _date(v: Any) -> dt.date | None:
-    if v is None or (isinstance(v, float) and pd.isna(v)) or v is pd.NaT:
+    if _blank(v):
         return None
     if isinstance(v, pd.Timestamp):
         return v.date()
     return v
-
-
-# (sheet, earlier date, later date, what the message says)
-DATE_ORDER = (
-    ("公开承诺", "承诺日期", "计划完成日期", "计划完成日期早于承诺日期"),
-    ("公开承诺", "承诺日期", "实际完成日期", "实际完成日期早于承诺日期"),
-    ("为民办实事", "开始日期", "完成日期", "完成日期早于开始日期"),
-    ("民情台账", "登记日期", "办结时限", "办结时限早于登记日期"),
-    ("民情台账", "登记日期", "办结日期", "办结日期早于登记日期"),
-    ("党员名册", "出生日期", "入党日期", "入党日期早于出生日期"),
-)
-# (sheet, part, whole, what the message says)
-NOT_MORE_THAN = (
-    ("活动记录", "实际参加人数", "应参加人数", "实际参加人数多于应参加人数"),
-    ("为民办实事", "其中争取上级资金（万元）", "投入资金（万元）", "争取上级资金多于投入资金"),
-)
-# (sheet, status column, status, date that must then be filled)
-DONE_NEEDS_DATE = (
-    ("公开承诺", "完成情况", "已完成", "实际完成日期"),
-    ("为民办实事", "完成情况", "已完成", "完成日期"),
-)
 
 
 def _rows(df: pd.DataFrame, mask: Any) -> Iterator[Any]:
@@ -252,102 +257,136 @@ def _rows(df: pd.DataFrame, mask: Any) -> Iterator[Any]:
     return (row for _, row in df[mask.fillna(False).astype(bool)].iterrows())
 
 
-def rule_inconsistent(ctx: RuleContext) -> Iterator[Finding]:
-    t = ctx.tables
-    for sheet, early, late, what in DATE_ORDER:
-        df = t[sheet]
-        for row in _rows(df, df[late] < df[early]):
-            yield ctx.finding(Code.INCONSISTENT, row, sheet, late, value=display(_date(row[late])),
-                              detail=f"{what}（{display(_date(row[early]))}），请核对")
-    for sheet, part, whole, what in NOT_MORE_THAN:
-        df = t[sheet]
-        for row in _rows(df, df[part] > df[whole]):
-            yield ctx.finding(Code.INCONSISTENT, row, sheet, part, value=display(row[part]),
-                              detail=f"{what}（{display(row[part])} > {display(row[whole])}），请核对")
-    for sheet, col, status, date_col in DONE_NEEDS_DATE:
-        df = t[sheet]
-        for row in _rows(df, (df[col] == status) & df[date_col].isna()):
-            yield ctx.finding(Code.INCONSISTENT, row, sheet, date_col,
-                              detail=f"完成情况为“{status}”，但没有填写{date_col}，请补填")
-    votes = t["考核测评"]
-    cast = votes["满意票"].fillna(0) + votes["基本满意票"].fillna(0) + votes["不满意票"].fillna(0)
-    for row in _rows(votes, cast > votes["民主测评参评人数"]):
-        total = int(row["满意票"] or 0) + int(row["基本满意票"] or 0) + int(row["不满意票"] or 0)
-        yield ctx.finding(Code.INCONSISTENT, row, "考核测评", "民主测评参评人数", value=display(row["民主测评参评人数"]),
-                          detail=f"满意、基本满意、不满意票合计{total}票，多于参评人数{row['民主测评参评人数']}，请核对票数")
-    roster = t["党员名册"]
-    ids = roster["身份证号"]
-    if ids.notna().any():
-        # vectorised: a county has tens of thousands of members
-        sex_by_id = ids.str.slice(16, 17).map(id_sex_digit, na_action="ignore")
-        for row in _rows(roster, roster["性别"].notna() & sex_by_id.notna() & (roster["性别"] != sex_by_id)):
-            told = id_sex_digit(str(row["身份证号"])[16])
-            yield ctx.finding(Code.INCONSISTENT, row, "党员名册", "性别", value=row["性别"],
-                              detail=f"性别“{row['性别']}”与身份证号（第17位表示{told}）不符，请核对")
-        id_born = pd.to_datetime(ids.str.slice(6, 14), format="%Y%m%d", errors="coerce")
-        for row in _rows(roster, roster["出生日期"].notna() & id_born.notna() & (roster["出生日期"] != id_born)):
-            pid, born = str(row["身份证号"]), _date(row["出生日期"])
-            yield ctx.finding(Code.INCONSISTENT, row, "党员名册", "出生日期", value=display(born),
-                              detail=f"出生日期{display(born)}与身份证号中的{display(id_birth_date(pid))}不符，请核对")
+# --- the declared rules (schema.Sheet.rules) -----------------------------------------------------
 
+def violations(rule: Rule, df: pd.DataFrame, tables: dict[str, pd.DataFrame] | None = None) -> pd.Series:
+    """The rows of ``df`` (a sheet's batch DataFrame) that break ``rule``, as a boolean Series on its
+    index. A comparison with a blank side is no finding. :class:`MemberRef` looks names up in
+    ``tables``' roster."""
+    if df.empty:
+        return pd.Series(False, index=df.index, dtype=bool)
+    if isinstance(rule, DateOrder):
+        hit = df[rule.late] < df[rule.early]
+    elif isinstance(rule, NotMoreThan):
+        hit = df[rule.part] > df[rule.whole]
+    elif isinstance(rule, RequiredWhen):
+        hit = (df[rule.when] == rule.value) & df[rule.target].isna()
+    elif isinstance(rule, SumNotMore):
+        # in doubles, as Excel adds; a blank part counts 0, but all parts blank is nothing to compare
+        parts = [df[p].astype("Float64") for p in rule.parts]
+        total = sum((p.fillna(0) for p in parts), pd.Series(0.0, index=df.index, dtype="Float64"))
+        filled = pd.concat([p.notna() for p in parts], axis=1).any(axis=1)
+        hit = filled & (total > df[rule.whole].astype("Float64"))
+    elif isinstance(rule, MemberRef):
+        roster = (tables or {}).get(schema.ROSTER_SHEET)
+        if roster is None:
+            return pd.Series(False, index=df.index, dtype=bool)
+        known = pd.MultiIndex.from_frame(roster[[schema.FILE_COL, schema.MEMBER_NAME]].dropna())
+        hit = df[rule.column].notna() & df[schema.FILE_COL].isin(set(roster[schema.FILE_COL].dropna()))
+        if rule.when:
+            hit &= df[rule.when[0]] == rule.when[1]
+        pairs = pd.MultiIndex.from_arrays([df[schema.FILE_COL], df[rule.column]])
+        hit &= ~pd.Series(pairs.isin(known), index=df.index)
+    else:
+        raise TypeError(f"no evaluation for {rule!r}")
+    return hit.fillna(False).astype(bool)
+
+
+def _declared_finding(ctx: RuleContext, sheet: str, rule: Rule, row: Any) -> Finding:
+    if isinstance(rule, DateOrder):
+        return ctx.finding(Code.INCONSISTENT, row, sheet, rule.late, value=_text(row[rule.late]),
+                           detail=f"{spoken(rule.late)}早于{spoken(rule.early)}（{_text(row[rule.early])}），请核对")
+    if isinstance(rule, NotMoreThan):
+        part, whole = _text(row[rule.part]), _text(row[rule.whole])
+        return ctx.finding(Code.INCONSISTENT, row, sheet, rule.part, value=part,
+                           detail=f"{spoken(rule.part)}多于{spoken(rule.whole)}（{part} > {whole}），请核对")
+    if isinstance(rule, RequiredWhen):
+        return ctx.finding(Code.INCONSISTENT, row, sheet, rule.target,
+                           detail=f"{rule.when}为“{rule.value}”，但没有填写{spoken(rule.target)}，请补填")
+    if isinstance(rule, SumNotMore):
+        values = {p: row[p] for p in rule.parts}
+        shown = "、".join(f"{spoken(p)}未填" if _blank(v) else f"{spoken(p)}{_text(v)}" for p, v in values.items())
+        values = list(values.values())
+        total = sum(float(v) for v in values if not _blank(v))
+        blank_note = "（未填的按0计）" if any(_blank(v) for v in values) else ""
+        return ctx.finding(Code.INCONSISTENT, row, sheet, rule.whole, value=_text(row[rule.whole]),
+                           detail=f"{shown}，合计{display(total)}，多于{spoken(rule.whole)}{_text(row[rule.whole])}"
+                                  f"{blank_note}，请核对")
+    if isinstance(rule, MemberRef):
+        return ctx.finding(Code.UNKNOWN_MEMBER, row, sheet, rule.column, value=_text(row[rule.column]))
+    raise TypeError(f"no finding for {rule!r}")
+
+
+def _declared(ctx: RuleContext, sheet: Sheet, rule: Rule) -> Iterator[Finding]:
+    df = ctx.tables[sheet.name]
+    for row in _rows(df, violations(rule, df, ctx.tables)):
+        yield _declared_finding(ctx, sheet.name, rule, row)
+
+
+# --- the one-off rules, written as code; their names and values come from the schema -------------
 
 def id_sex_digit(digit: str) -> str | None:
-    return ("男" if int(digit) % 2 else "女") if digit.isdigit() else None
+    return (schema.MALE if int(digit) % 2 else schema.FEMALE) if digit.isdigit() else None
+
+
+def rule_id_number(ctx: RuleContext) -> Iterator[Finding]:
+    sex_col, born_col, id_col = schema.MEMBER_SEX, schema.MEMBER_BORN, schema.MEMBER_ID
+    roster = ctx.tables[schema.ROSTER_SHEET]
+    ids = roster[id_col]
+    if not ids.notna().any():
+        return
+    # vectorised: a county has tens of thousands of members
+    sex_by_id = ids.str.slice(16, 17).map(id_sex_digit, na_action="ignore").astype("string")
+    for row in _rows(roster, roster[sex_col].notna() & sex_by_id.notna() & (roster[sex_col] != sex_by_id)):
+        told = id_sex_digit(str(row[id_col])[16])
+        yield ctx.finding(Code.INCONSISTENT, row, schema.ROSTER_SHEET, sex_col, value=_text(row[sex_col]),
+                          detail=f"{sex_col}“{_text(row[sex_col])}”与{id_col}（第17位表示{told}）不符，请核对")
+    id_born = pd.to_datetime(ids.str.slice(6, 14), format="%Y%m%d", errors="coerce")
+    for row in _rows(roster, roster[born_col].notna() & id_born.notna() & (roster[born_col] != id_born)):
+        pid, born = str(row[id_col]), _text(row[born_col])
+        yield ctx.finding(Code.INCONSISTENT, row, schema.ROSTER_SHEET, born_col, value=born,
+                          detail=f"{born_col}{born}与{id_col}中的{display(id_birth_date(pid))}不符，请核对")
 
 
 def rule_count_mismatch(ctx: RuleContext) -> Iterator[Finding]:
-    roster = ctx.tables["党员名册"]
-    counts = roster.groupby(schema.FILE_COL).agg(
-        total=("姓名", "size"),
-        formal=("党员类别", lambda s: int((s == "正式党员").sum())),
-        probation=("党员类别", lambda s: int((s == "预备党员").sum())),
-    )
-    for _, row in ctx.tables["基本信息"].iterrows():
+    roster = ctx.tables[schema.ROSTER_SHEET]
+    kinds = roster[schema.MEMBER_CLASS]
+    have: dict[str | None, pd.Series] = {}
+    for _, counted in schema.MEMBER_COUNTS:
+        rows = roster if counted is None else roster[(kinds == counted).fillna(False).astype(bool)]
+        have[counted] = rows.groupby(schema.FILE_COL).size()
+    for _, row in ctx.tables[schema.INFO_SHEET].iterrows():
         file = row[schema.FILE_COL]
-        res = ctx.results[file]
-        if "党员名册" not in res.sheets:
+        res = ctx.results.get(file)
+        if res is None or schema.ROSTER_SHEET not in res.sheets:
             continue
-        have = counts.loc[file] if file in counts.index else pd.Series({"total": 0, "formal": 0, "probation": 0})
-        for label, key, what in (("党员总数", "total", "党员名册共有{n}人"), ("正式党员数", "formal", "党员名册中正式党员{n}人"),
-                                 ("预备党员数", "probation", "党员名册中预备党员{n}人")):
+        for label, counted in schema.MEMBER_COUNTS:
             stated = row[label]
-            if pd.isna(stated):
+            if _blank(stated):
                 continue
-            if int(stated) != int(have[key]):
-                yield ctx.finding(Code.COUNT_MISMATCH, row, "基本信息", label, value=display(stated),
-                                  detail=f"{label}填的是{display(stated)}，{what.format(n=int(have[key]))}，请核对")
-
-
-def rule_unknown_member(ctx: RuleContext) -> Iterator[Finding]:
-    roster = ctx.tables["党员名册"]
-    known = pd.MultiIndex.from_frame(roster[[schema.FILE_COL, "姓名"]].dropna())
-    with_roster = set(roster[schema.FILE_COL].dropna())
-    for sheet in schema.TABLE_SHEETS:
-        for col in sheet.member_columns:
-            df = ctx.tables[sheet.name]
-            if df.empty:
-                continue
-            named = df[col].notna() & df[schema.FILE_COL].isin(with_roster)
-            if "承诺主体" in df.columns:  # a branch's own commitments name the branch, not a member
-                named &= df["承诺主体"] == "党员"
-            pairs = pd.MultiIndex.from_arrays([df[schema.FILE_COL], df[col]])
-            for row in _rows(df, named & ~pd.Series(pairs.isin(known), index=df.index)):
-                yield ctx.finding(Code.UNKNOWN_MEMBER, row, sheet.name, col, value=row[col])
+            n = int(have[counted].get(file, 0))
+            if int(stated) != n:
+                what = f"{schema.ROSTER_SHEET}共有{n}人" if counted is None else f"{schema.ROSTER_SHEET}中{counted}{n}人"
+                yield ctx.finding(Code.COUNT_MISMATCH, row, schema.INFO_SHEET, label, value=_text(stated),
+                                  detail=f"{label}填的是{_text(stated)}，{what}，请核对")
 
 
 def rule_duplicate_member(ctx: RuleContext) -> Iterator[Finding]:
-    roster = ctx.tables["党员名册"]
-    ids = roster[roster["身份证号"].notna()]
-    dup = ids[ids.duplicated("身份证号", keep=False)]
-    for pid, group in dup.groupby("身份证号", sort=False):
+    id_col = schema.MEMBER_ID
+    roster = ctx.tables[schema.ROSTER_SHEET]
+    ids = roster[roster[id_col].notna()]
+    dup = ids[ids.duplicated(id_col, keep=False)]
+    for pid, group in dup.groupby(id_col, sort=False):
         first = group.iloc[0]
-        for i, (_, row) in enumerate(group.iterrows()):
-            if i == 0:
-                continue
-            same = row[schema.FILE_COL] == first[schema.FILE_COL]
-            where = f"与本表第{int(first[schema.ROW_COL])}行" if same else \
-                f"与{first[schema.NAME_COL] or first[schema.CODE_COL]}党员名册第{int(first[schema.ROW_COL])}行（{first['姓名']}）"
-            yield ctx.finding(Code.DUPLICATE_MEMBER, row, "党员名册", "身份证号", value=_mask_id(str(pid)),
+        for _, row in group.iloc[1:].iterrows():
+            if row[schema.FILE_COL] == first[schema.FILE_COL]:
+                where = f"与本表第{int(first[schema.ROW_COL])}行"
+            else:
+                # a branch that left its name blank is named by its code, or else its file
+                branch = _text(first[schema.NAME_COL]) or _text(first[schema.CODE_COL]) or _text(first[schema.FILE_COL])
+                name = _text(first[schema.MEMBER_NAME])
+                where = f"与{branch}{schema.ROSTER_SHEET}第{int(first[schema.ROW_COL])}行" + (f"（{name}）" if name else "")
+            yield ctx.finding(Code.DUPLICATE_MEMBER, row, schema.ROSTER_SHEET, id_col, value=_mask_id(str(pid)),
                               detail=f"{where}相同，同一党员只能登记一次，请核对")
 
 
@@ -357,32 +396,60 @@ def _mask_id(pid: str) -> str:
 
 def rule_overdue(ctx: RuleContext) -> Iterator[Finding]:
     end = pd.Timestamp(ctx.period_end)
-    df = ctx.tables["公开承诺"]
-    for row in _rows(df, (df["计划完成日期"] < end) & (df["完成情况"] != "已完成")):
-        yield ctx.finding(Code.OVERDUE, row, "公开承诺", "完成情况", value=row["完成情况"],
-                          detail=f"承诺计划{display(_date(row['计划完成日期']))}完成，到报告期末仍未完成，请督促兑现或说明情况")
-    df = ctx.tables["民情台账"]
-    for row in _rows(df, (df["办结时限"] < end) & df["办结日期"].isna()):
-        yield ctx.finding(Code.OVERDUE, row, "民情台账", "办结日期",
-                          detail=f"办结时限为{display(_date(row['办结时限']))}，到报告期末仍未办结，请抓紧办理并填写办结日期")
+    for d in schema.DEADLINES:
+        df = ctx.tables[d.sheet]
+        if df.empty:
+            continue
+        late = df[d.due] < end
+        if d.done is None:
+            for row in _rows(df, late & df[d.column].isna()):
+                yield ctx.finding(Code.OVERDUE, row, d.sheet, d.column,
+                                  detail=f"{d.due}为{_text(row[d.due])}，到报告期末仍未{d.column.removesuffix('日期')}，"
+                                         f"请抓紧办理并填写{d.column}")
+        else:
+            # a blank status is a REQUIRED finding already, and not evidence that it is open
+            for row in _rows(df, late & df[d.column].notna() & (df[d.column] != d.done)):
+                yield ctx.finding(Code.OVERDUE, row, d.sheet, d.column, value=_text(row[d.column]),
+                                  detail=f"{d.due}为{_text(row[d.due])}，到报告期末仍未{d.done.removeprefix('已')}，"
+                                         "请督促兑现或说明情况")
+
+
+_CN_DIGITS = "零一二三四五六七八九十"
+
+
+def _fraction_words(x: Fraction) -> str:
+    """1/3 → 三分之一 (denominators up to ten, which is all a quota needs)."""
+    if x.denominator > 10:
+        return f"{float(x):.0%}"
+    return f"{_CN_DIGITS[x.denominator]}分之{_CN_DIGITS[x.numerator]}" if x.numerator <= 10 else str(x)
+
+
+def _days_words(days: int) -> str:
+    """365 → 一年; other spans in days."""
+    years, rest = divmod(days, 365)
+    return f"{_CN_DIGITS[years]}年" if not rest and 0 < years <= 10 else f"{days}天"
 
 
 def rule_rating_quota(ctx: RuleContext) -> Iterator[Finding]:
-    roster = ctx.tables["党员名册"]
+    rating, top, share = schema.RATING, schema.RATING_TOP, schema.RATING_TOP_SHARE
+    roster = ctx.tables[schema.ROSTER_SHEET]
     for _, group in roster.groupby(schema.FILE_COL):
-        excellent = int((group["民主评议等次"] == "优秀").sum())
-        if excellent * 3 > len(group):
-            first = group[group["民主评议等次"] == "优秀"].iloc[0]
-            yield ctx.finding(Code.RATING_QUOTA, first, "党员名册", "民主评议等次", value="优秀",
-                              detail=f"民主评议“优秀”{excellent}人，超过党员总数{len(group)}人的三分之一，请核对")
+        is_top = (group[rating] == top).fillna(False).astype(bool)
+        excellent = int(is_top.sum())
+        if excellent > share * len(group):
+            yield ctx.finding(Code.RATING_QUOTA, group[is_top].iloc[0], schema.ROSTER_SHEET, rating, value=top,
+                              detail=f"{rating}“{top}”{excellent}人，超过党员总数{len(group)}人的"
+                                     f"{_fraction_words(share)}，请核对")
 
 
 def rule_probation(ctx: RuleContext) -> Iterator[Finding]:
-    roster = ctx.tables["党员名册"]
-    limit = pd.Timestamp(ctx.period_end - dt.timedelta(days=365))
-    for row in _rows(roster, (roster["党员类别"] == "预备党员") & (roster["入党日期"] < limit)):
-        yield ctx.finding(Code.PROBATION_OVERDUE, row, "党员名册", "党员类别", value="预备党员",
-                          detail=f"{row['姓名']}{display(_date(row['入党日期']))}入党，预备期已超过一年，请及时讨论转正")
+    roster = ctx.tables[schema.ROSTER_SHEET]
+    cls, joined = schema.MEMBER_CLASS, schema.MEMBER_JOINED
+    limit = pd.Timestamp(ctx.period_end - dt.timedelta(days=schema.PROBATION_DAYS))
+    for row in _rows(roster, (roster[cls] == schema.PROBATIONER) & (roster[joined] < limit)):
+        yield ctx.finding(Code.PROBATION_OVERDUE, row, schema.ROSTER_SHEET, cls, value=schema.PROBATIONER,
+                          detail=f"{_text(row[schema.MEMBER_NAME])}{_text(row[joined])}入党，预备期已超过"
+                                 f"{_days_words(schema.PROBATION_DAYS)}，请及时讨论转正")
 
 
 def rule_out_of_period(ctx: RuleContext) -> Iterator[Finding]:
@@ -392,23 +459,71 @@ def rule_out_of_period(ctx: RuleContext) -> Iterator[Finding]:
         df = ctx.tables[sheet.name]
         for col in sheet.dated:
             for row in _rows(df, (df[col] < start) | (df[col] > end)):
-                yield ctx.finding(Code.OUT_OF_PERIOD, row, sheet.name, col, value=display(_date(row[col])),
-                                  detail=span)
+                yield ctx.finding(Code.OUT_OF_PERIOD, row, sheet.name, col, value=_text(row[col]), detail=span)
 
 
-RULES: tuple[Callable[[RuleContext], Iterator[Finding]], ...] = (
-    rule_inconsistent, rule_count_mismatch, rule_unknown_member, rule_duplicate_member, rule_overdue,
-    rule_rating_quota, rule_probation, rule_out_of_period,
+@dataclass(frozen=True)
+class CodeRule:
+    """A rule and its name in words (the RULE_FAILED finding says which check was skipped)."""
+
+    title: str
+    run: Callable[[RuleContext], Iterable[Finding]]
+
+
+RULES: tuple[CodeRule, ...] = (
+    CodeRule(f"{schema.MEMBER_SEX}、{schema.MEMBER_BORN}与{schema.MEMBER_ID}相符", rule_id_number),
+    CodeRule(f"{schema.INFO_SHEET}的党员人数与{schema.ROSTER_SHEET}相符", rule_count_mismatch),
+    CodeRule(f"同一{schema.MEMBER_ID}只登记一次", rule_duplicate_member),
+    CodeRule("到期未完成的承诺和未办结的民情", rule_overdue),
+    CodeRule(f"{schema.RATING}“{schema.RATING_TOP}”不超过{_fraction_words(schema.RATING_TOP_SHARE)}",
+             rule_rating_quota),
+    CodeRule(f"{schema.PROBATIONER}按期转正", rule_probation),
+    CodeRule("日期在创先争优活动期间", rule_out_of_period),
 )
+
+
+def all_rules() -> list[CodeRule]:
+    """Every rule the batch is checked by: each sheet's declared rules, then the one-off rules."""
+    declared = [CodeRule(f"{sheet.name}：{rule.title}", partial(_declared, sheet=sheet, rule=rule))
+                for sheet in schema.BRANCH_SHEETS for rule in sheet.rules]
+    return declared + list(RULES)
+
+
+def _one_file(ctx: RuleContext) -> Iterator[tuple[str, RuleContext]]:
+    """The context cut down to each file alone."""
+    groups = {name: dict(tuple(df.groupby(schema.FILE_COL, sort=False))) if not df.empty else {}
+              for name, df in ctx.tables.items()}
+    for file in ctx.results:
+        tables = {name: groups[name].get(file, df.iloc[0:0]) for name, df in ctx.tables.items()}
+        yield file, RuleContext(tables, ctx.results, ctx.settings, ctx.period_end)
+
+
+def _guarded(rule: CodeRule, ctx: RuleContext) -> list[Finding]:
+    """Run a rule; a rule that raises all the same costs only the files it cannot check."""
+    try:
+        return list(rule.run(ctx))
+    except Exception:  # noqa: BLE001 - a bug in one rule must not cost the township its run
+        _log.debug("rule %s failed over the batch", rule.title, exc_info=True)
+    # Over the whole batch it failed: run it on each file alone, so the files it can check are
+    # checked, and each file it cannot check is named.
+    out: list[Finding] = []
+    for file, alone in _one_file(ctx):
+        try:
+            out.extend(rule.run(alone))
+        except Exception:  # noqa: BLE001
+            _log.debug("rule %s failed on %s", rule.title, file, exc_info=True)
+            out.append(make(Code.RULE_FAILED, file, branch_code=ctx.results[file].code, detail=rule.title))
+    return out
 
 
 def check_rules(tables: dict[str, pd.DataFrame], results: dict[str, FileResult], settings: Settings,
                 period_end: dt.date) -> list[Finding]:
+    """Every rule over the batch's DataFrames; ``results`` are the files the tables were made of."""
     ctx = RuleContext(tables, results, settings, period_end)
     out: list[Finding] = []
-    for rule in RULES:
-        out.extend(rule(ctx))
+    for rule in all_rules():
+        out.extend(_guarded(rule, ctx))
     return out
 
 
-__all__ = ["FileResult", "SheetRecords", "check_book", "check_rules"]
+__all__ = ["FileResult", "SheetRecords", "all_rules", "check_book", "check_rules", "violations"]

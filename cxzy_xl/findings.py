@@ -53,6 +53,8 @@ class Code(Enum):
     WRONG_PERIOD = (Severity.ERROR, "报告期为“{value}”，本次汇总的是{detail}，本文件未计入，请核对报告期")
     NORMALISED = (Severity.INFO, "“{column}”的“{value}”已按“{detail}”读取")
     SKIPPED = (Severity.INFO, "已跳过：{detail}")
+    EMPTY_TEMPLATE = (Severity.ERROR, "空白模板，尚未填写：除预填的名称、编码、报告期外没有填写任何内容，请填写后重新报送")
+    RULE_FAILED = (Severity.ERROR, "检查规则“{detail}”运行出错，本文件未做这项检查，其余检查照常进行，请联系技术人员")
 
     @property
     def severity(self) -> Severity:

@@ -8,8 +8,10 @@ name, a field label or a choice list. Adding an optional column is one ``F(...)`
 from __future__ import annotations
 
 import datetime as dt
+import re
 from dataclasses import dataclass, field, replace
 from enum import Enum
+from fractions import Fraction
 from typing import Any, Literal
 
 TEMPLATE_ID = "cxzy-branch"
@@ -69,11 +71,14 @@ class Field:
     example: Any = None
     default: Any = None
     width: float | None = None
+    # What the sheet's cross-field rules ask of this field, in words; set by Sheet from its rules.
+    rule_notes: tuple[str, ...] = ()
 
     @property
     def hint(self) -> str:
         """The input hint shown to the person filling the cell."""
         parts = [self.note] if self.note else []
+        parts.extend(self.rule_notes)
         if self.kind is Kind.CHOICE:
             parts.append("可选：" + "、".join(self.choices))
         else:
@@ -117,6 +122,159 @@ def F(label: str, kind: Kind = Kind.TEXT, required: bool = False, choices: tuple
     return Field(label, kind, required, tuple(choices), **kw)
 
 
+def spoken(label: str) -> str:
+    """A label as a sentence says it: 其中争取上级资金（万元） → 争取上级资金."""
+    said = re.sub(r"（[^（）]*）$", "", label).removeprefix("其中")
+    return said or label
+
+
+# --- cross-field rules -----------------------------------------------------------------------
+# Each rule is data about one sheet: checks.py evaluates it over the batch's DataFrame of that sheet
+# (a blank side is never a finding), and its wording goes into the hint of the field a finding
+# points at (``at``), so the template says each rule in the words the finding uses.
+# The roster that member references are looked up in (党员名册's 姓名).
+ROSTER_SHEET = "党员名册"
+MEMBER_NAME = "姓名"
+
+
+@dataclass(frozen=True)
+class DateOrder:
+    """``late`` may not be before ``early`` (both filled)."""
+
+    early: str
+    late: str
+
+    @property
+    def labels(self) -> tuple[str, ...]:
+        return (self.early, self.late)
+
+    @property
+    def at(self) -> str:
+        return self.late
+
+    @property
+    def note(self) -> str:
+        return f"不能早于{spoken(self.early)}"
+
+    @property
+    def title(self) -> str:
+        return f"{spoken(self.late)}不能早于{spoken(self.early)}"
+
+
+@dataclass(frozen=True)
+class NotMoreThan:
+    """``part`` may not exceed ``whole`` (both filled)."""
+
+    part: str
+    whole: str
+
+    @property
+    def labels(self) -> tuple[str, ...]:
+        return (self.part, self.whole)
+
+    @property
+    def at(self) -> str:
+        return self.part
+
+    @property
+    def note(self) -> str:
+        return f"不能多于{spoken(self.whole)}"
+
+    @property
+    def title(self) -> str:
+        return f"{spoken(self.part)}不能多于{spoken(self.whole)}"
+
+
+@dataclass(frozen=True)
+class RequiredWhen:
+    """``target`` must be filled when ``when`` is ``value``."""
+
+    target: str
+    when: str
+    value: str
+
+    @property
+    def labels(self) -> tuple[str, ...]:
+        return (self.target, self.when)
+
+    @property
+    def at(self) -> str:
+        return self.target
+
+    @property
+    def note(self) -> str:
+        return f"{self.when}为“{self.value}”的必须填写"
+
+    @property
+    def title(self) -> str:
+        return f"{self.when}为“{self.value}”的必须填写{spoken(self.target)}"
+
+
+@dataclass(frozen=True)
+class SumNotMore:
+    """The ``parts`` together may not exceed ``whole``. A blank part counts as 0 (the message shows
+    it as 未填); with every part blank, or ``whole`` blank, there is nothing to compare."""
+
+    parts: tuple[str, ...]
+    whole: str
+
+    @property
+    def labels(self) -> tuple[str, ...]:
+        return (*self.parts, self.whole)
+
+    @property
+    def at(self) -> str:
+        return self.whole
+
+    @property
+    def note(self) -> str:
+        return f"不能少于{'、'.join(spoken(p) for p in self.parts)}之和"
+
+    @property
+    def title(self) -> str:
+        return f"{'、'.join(spoken(p) for p in self.parts)}之和不能多于{spoken(self.whole)}"
+
+
+@dataclass(frozen=True)
+class MemberRef:
+    """``column`` names a member of the same file's 党员名册 (UNKNOWN_MEMBER otherwise); with ``when``
+    = (field, value), only in rows where that field has that value. A file without a roster is not
+    checked (its missing roster is a finding of its own)."""
+
+    column: str
+    when: tuple[str, str] | None = None
+
+    @property
+    def labels(self) -> tuple[str, ...]:
+        return (self.column, self.when[0]) if self.when else (self.column,)
+
+    @property
+    def at(self) -> str:
+        return self.column
+
+    @property
+    def note(self) -> str:
+        what = f"填写{ROSTER_SHEET}中的{MEMBER_NAME}"
+        return f"{self.when[0]}为“{self.when[1]}”的{what}" if self.when else what
+
+    @property
+    def title(self) -> str:
+        what = f"{spoken(self.column)}须是{ROSTER_SHEET}中的{MEMBER_NAME}"
+        return f"{self.when[0]}为“{self.when[1]}”的，{what}" if self.when else what
+
+
+Rule = DateOrder | NotMoreThan | RequiredWhen | SumNotMore | MemberRef
+
+
+def _choice_values(rule: Rule) -> tuple[tuple[str, str], ...]:
+    """(field, value) pairs a rule compares a choice field with: each must be one of its choices."""
+    if isinstance(rule, RequiredWhen):
+        return ((rule.when, rule.value),)
+    if isinstance(rule, MemberRef) and rule.when:
+        return (rule.when,)
+    return ()
+
+
 @dataclass(frozen=True)
 class Sheet:
     name: str
@@ -126,7 +284,24 @@ class Sheet:
     rows: int = 60  # pre-formatted data rows in the template
     landscape: bool = False
     dated: tuple[str, ...] = ()  # campaign-event dates checked against the campaign (OUT_OF_PERIOD)
-    member_columns: tuple[str, ...] = ()  # columns naming a member of 党员名册 (UNKNOWN_MEMBER)
+    rules: tuple[Rule, ...] = ()  # cross-field rules within this sheet (INCONSISTENT, UNKNOWN_MEMBER)
+
+    def __post_init__(self) -> None:
+        # A rule naming a field that is not there, or a choice it does not have, would silently
+        # never fire: refuse it when the schema is imported.
+        labels = {f.label: f for f in self.fields}
+        notes: dict[str, list[str]] = {}
+        for rule in self.rules:
+            for label in rule.labels:
+                if label not in labels:
+                    raise ValueError(f"{self.name}: {rule!r} names {label!r}, which is not a field of the sheet")
+            for label, value in _choice_values(rule):
+                if value not in labels[label].allowed:
+                    raise ValueError(f"{self.name}: {rule!r} compares {label!r} with {value!r}, not one of its choices")
+            notes.setdefault(rule.at, []).append(rule.note)
+        fields = tuple(f if f.rule_notes == tuple(notes.get(f.label, ())) else
+                       replace(f, rule_notes=tuple(notes.get(f.label, ()))) for f in self.fields)
+        object.__setattr__(self, "fields", fields)
 
     @property
     def title(self) -> str:
@@ -199,12 +374,14 @@ BRANCH_SHEETS: tuple[Sheet, ...] = (
         F("联系电话", Kind.PHONE, example="13812345678"),
         F("民主评议等次", choices=("优秀", "合格", "基本合格", "不合格"), example="合格"),
         F("备注", width=16),
-    ), rows=200, landscape=True),
+    ), rows=200, landscape=True, rules=(
+        DateOrder("出生日期", "入党日期"),
+    )),
     Sheet("公开承诺", "table", "党组织和党员的公开承诺及兑现情况，一项承诺一行。", (
         F("序号", Kind.INT, min=1, example=1, width=6),
         F("承诺主体*", choices=("党组织", "党员"), synonyms=(("支部", "党组织"), ("党支部", "党组织")),
           example="党员"),
-        F("承诺人*", note="党员承诺填党员姓名，党组织承诺填支部名称", example="张伟"),
+        F("承诺人*", note="党组织承诺填支部名称", example="张伟"),
         F("承诺类别*", choices=("带头学习提高", "带头争创佳绩", "带头服务群众", "带头遵纪守法", "带头弘扬正气", "其他"),
           example="带头服务群众"),
         F("承诺内容*", example="为村里五保户每月送米送油", width=30),
@@ -212,10 +389,15 @@ BRANCH_SHEETS: tuple[Sheet, ...] = (
         F("计划完成日期*", Kind.DATE, example=dt.date(2011, 12, 31)),
         F("完成情况*", choices=("未开始", "推进中", "已完成", "未兑现"),
           synonyms=(("完成", "已完成"), ("进行中", "推进中"), ("正在进行", "推进中")), example="推进中"),
-        F("实际完成日期", Kind.DATE, note="已完成的必须填写", example=None),
+        F("实际完成日期", Kind.DATE, example=None),
         F("群众评价", choices=SATISFACTION, example="满意"),
         F("备注", width=16),
-    ), rows=100, landscape=True, dated=("承诺日期",), member_columns=("承诺人",)),
+    ), rows=100, landscape=True, dated=("承诺日期",), rules=(
+        DateOrder("承诺日期", "计划完成日期"),
+        DateOrder("承诺日期", "实际完成日期"),
+        RequiredWhen("实际完成日期", "完成情况", "已完成"),
+        MemberRef("承诺人", when=("承诺主体", "党员")),  # a branch's own commitment names the branch
+    )),
     Sheet("活动记录", "table", "开展的各项创先争优活动，一次活动一行。", (
         F("序号", Kind.INT, min=1, example=1, width=6),
         F("活动日期*", Kind.DATE, example=dt.date(2011, 5, 15)),
@@ -223,26 +405,32 @@ BRANCH_SHEETS: tuple[Sheet, ...] = (
                              "志愿服务", "评议表彰", "其他"), example="集中学习"),
         F("活动主题*", example="学习党章", width=26),
         F("应参加人数*", Kind.INT, min=0, example=36),
-        F("实际参加人数*", Kind.INT, min=0, note="不能多于应参加人数", example=33),
+        F("实际参加人数*", Kind.INT, min=0, example=33),
         F("学时", Kind.NUMBER, min=0, example=2),
         F("地点", example="村部会议室"),
         F("备注", width=16),
-    ), rows=100, landscape=True, dated=("活动日期",)),
+    ), rows=100, landscape=True, dated=("活动日期",), rules=(
+        NotMoreThan("实际参加人数", "应参加人数"),
+    )),
     Sheet("为民办实事", "table", "为群众办的实事项目，一个项目一行。金额单位为万元。", (
         F("序号", Kind.INT, min=1, example=1, width=6),
         F("项目名称*", example="修建村组公路2公里", width=26),
         F("项目类别*", choices=("基础设施", "产业致富", "环境整治", "文化活动", "民生救助", "平安建设", "其他"),
           example="基础设施"),
         F("投入资金（万元）*", Kind.NUMBER, min=0, note="单位：万元", example=12.5),
-        F("其中争取上级资金（万元）", Kind.NUMBER, min=0, note="单位：万元，不能多于投入资金", example=8),
+        F("其中争取上级资金（万元）", Kind.NUMBER, min=0, note="单位：万元", example=8),
         F("受益户数", Kind.INT, min=0, example=120),
         F("开始日期", Kind.DATE, example=dt.date(2011, 5, 1)),
         F("完成情况*", choices=("计划中", "实施中", "已完成"), synonyms=(("完成", "已完成"), ("在建", "实施中"),
                                                                  ("进行中", "实施中")), example="实施中"),
-        F("完成日期", Kind.DATE, note="已完成的必须填写"),
+        F("完成日期", Kind.DATE),
         F("责任人*", example="王建国"),
         F("备注", width=16),
-    ), rows=60, landscape=True, dated=("开始日期", "完成日期")),
+    ), rows=60, landscape=True, dated=("开始日期", "完成日期"), rules=(
+        DateOrder("开始日期", "完成日期"),
+        NotMoreThan("其中争取上级资金（万元）", "投入资金（万元）"),
+        RequiredWhen("完成日期", "完成情况", "已完成"),
+    )),
     Sheet("民情台账", "table", "群众反映的问题及办理情况，一件一行。", (
         F("序号", Kind.INT, min=1, example=1, width=6),
         F("登记日期*", Kind.DATE, example=dt.date(2011, 5, 10)),
@@ -255,15 +443,20 @@ BRANCH_SHEETS: tuple[Sheet, ...] = (
         F("办结日期", Kind.DATE, note="办结后填写", example=dt.date(2011, 5, 25)),
         F("办理结果", example="已组织清淤", width=20),
         F("群众满意度", choices=SATISFACTION, example="满意"),
-    ), rows=100, landscape=True, dated=("登记日期",)),
+    ), rows=100, landscape=True, dated=("登记日期",), rules=(
+        DateOrder("登记日期", "办结时限"),
+        DateOrder("登记日期", "办结日期"),
+    )),
     Sheet("示范岗", "table", "党员认领的示范岗位，一个岗位一行。", (
         F("序号", Kind.INT, min=1, example=1, width=6),
         F("岗位类型*", choices=("新农村建设示范岗", "村务党务监督岗", "外出务工信息岗", "社会治安维护岗", "政策法律宣传岗",
                              "公共设施维护岗", "致富带富示范岗", "文明新风示范岗", "其他"), example="致富带富示范岗"),
-        F("认领党员*", note="填写党员名册中的姓名", example="张伟"),
+        F("认领党员*", example="张伟"),
         F("岗位职责", example="带动5户困难户发展养殖", width=30),
         F("认领日期", Kind.DATE, example=dt.date(2011, 5, 20)),
-    ), rows=60, dated=("认领日期",), member_columns=("认领党员",)),
+    ), rows=60, dated=("认领日期",), rules=(
+        MemberRef("认领党员"),
+    )),
     Sheet("考核测评", "form", "“五个好”自评得分（每项0–20分）和民主测评票数。", (
         F("领导班子好*", Kind.NUMBER, min=0, max=20, example=18),
         F("党员队伍好*", Kind.NUMBER, min=0, max=20, example=17),
@@ -273,7 +466,9 @@ BRANCH_SHEETS: tuple[Sheet, ...] = (
         F("民主测评参评人数*", Kind.INT, min=0, example=50),
         F("满意票*", Kind.INT, min=0, example=42),
         F("基本满意票*", Kind.INT, min=0, example=6),
-        F("不满意票*", Kind.INT, min=0, note="三种票数之和不能多于参评人数", example=2),
+        F("不满意票*", Kind.INT, min=0, example=2),
+    ), rules=(
+        SumNotMore(("满意票", "基本满意票", "不满意票"), "民主测评参评人数"),
     )),
     Sheet("评选表彰", "table", "推荐评选表彰的先进集体和个人，一个对象一行。", (
         F("序号", Kind.INT, min=1, example=1, width=6),
@@ -290,6 +485,63 @@ _INFO = BRANCH_SHEET["基本信息"]
 FORM_SHEETS = tuple(s for s in BRANCH_SHEETS if s.layout == "form")
 TABLE_SHEETS = tuple(s for s in BRANCH_SHEETS if s.layout == "table")
 INFO_SHEET = "基本信息"
+
+# 基本信息's fields a pre-filled template already carries: a file with nothing else filled in was
+# never filled (EMPTY_TEMPLATE).
+PREFILLED = ("所属党委", "党组织名称", "党组织编码", "党组织类型", "上级党组织", "报告期")
+
+# --- what the one-off rules (checks.py, written as code) judge by ----------------------------
+MEMBER_SEX, MEMBER_BORN, MEMBER_ID, MEMBER_JOINED, MEMBER_CLASS = "性别", "出生日期", "身份证号", "入党日期", "党员类别"
+MALE, FEMALE = "男", "女"
+FULL_MEMBER, PROBATIONER = "正式党员", "预备党员"
+PROBATION_DAYS = 365  # 预备期一年: a 预备党员 who joined longer ago than this is due for 转正 (PROBATION_OVERDUE)
+RATING, RATING_TOP = "民主评议等次", "优秀"
+RATING_TOP_SHARE = Fraction(1, 3)  # at most this share of a branch's members rated 优秀 (RATING_QUOTA)
+RATING_TOP_SHARE_WORDS = "三分之一"
+# 基本信息's member counts (COUNT_MISMATCH), each with the 党员类别 it counts (None: every member)
+MEMBER_COUNTS: tuple[tuple[str, str | None], ...] = (
+    ("党员总数", None), ("正式党员数", FULL_MEMBER), ("预备党员数", PROBATIONER))
+
+
+@dataclass(frozen=True)
+class Deadline:
+    """Rows past ``due`` by the report period's end and still open (OVERDUE). Open means ``column``
+    is not ``done`` or, with ``done`` None, that the date ``column`` is blank."""
+
+    sheet: str
+    due: str
+    column: str
+    done: str | None = None
+
+
+DEADLINES = (
+    Deadline("公开承诺", "计划完成日期", "完成情况", "已完成"),
+    Deadline("民情台账", "办结时限", "办结日期"),
+)
+
+
+def _check_one_off_names() -> None:
+    """The names above are checked against the sheets when the schema is imported."""
+    roster = BRANCH_SHEET[ROSTER_SHEET]
+    for label in (MEMBER_NAME, MEMBER_SEX, MEMBER_BORN, MEMBER_ID, MEMBER_JOINED, MEMBER_CLASS, RATING):
+        roster.field(label)
+    wanted = ((MEMBER_SEX, (MALE, FEMALE)), (MEMBER_CLASS, (FULL_MEMBER, PROBATIONER)), (RATING, (RATING_TOP,)))
+    for label, values in wanted:
+        if not set(values) <= set(roster.field(label).allowed):
+            raise ValueError(f"{ROSTER_SHEET}.{label} has no choice among {values}")
+    for label in PREFILLED:
+        _INFO.field(label)
+    for label, _ in MEMBER_COUNTS:
+        _INFO.field(label)
+    for d in DEADLINES:
+        sheet = BRANCH_SHEET[d.sheet]
+        sheet.field(d.due)
+        f = sheet.field(d.column)
+        if (d.done is None) != (f.kind is Kind.DATE) or (d.done is not None and d.done not in f.allowed):
+            raise ValueError(f"{d!r} does not match {d.sheet}.{d.column}")
+
+
+_check_one_off_names()
 
 # --- the branch registry ---------------------------------------------------------------------
 # Weights of 综合得分 and the 等次 thresholds; every one has a default so an empty 设置 still works.
