@@ -1,22 +1,30 @@
-"""The `cxzy` command: thin click wrappers around the library's public functions."""
+"""The `cxzy` command: thin click wrappers around the library's public functions.
+
+Exit codes: 0 no errors; 1 errors found in the submissions (outputs written all the same); 2 a usage or
+input problem (nothing written); 3 a file could not be written (:class:`cxzy_xl.files.WriteRefused`).
+"""
 
 from __future__ import annotations
 
 import json
 import sys
+import warnings
 from collections import Counter
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
+from typing import Any, TextIO
 
 import click
 
 from .batch import Batch, read_folder
+from .files import OutputNotice, WriteRefused
 from .findings import FINDING_COLUMNS, Severity
 from .normalize import period_label
 from .read import Registry, Unreadable, read_registry
-from .templates import write_branch_templates, write_branch_workbook, write_registry
+from .templates import write_blank_templates, write_branch_templates
 
-TEMPLATE_FILE = "支部填报表.xlsx"
-REGISTRY_FILE = "支部名单.xlsx"
+EXIT_WRITE = 3
 
 
 def _fail(message: str) -> None:
@@ -24,10 +32,55 @@ def _fail(message: str) -> None:
     sys.exit(2)
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+def _safe_console() -> None:
+    """A Chinese Windows console (cp936/GBK) cannot show every character of a name (䶮): replace what
+    it cannot show instead of ending the output. No stream at all (pythonw, a double-click launcher)
+    is left alone; click.echo skips it."""
+    for stream in (sys.stdout, sys.stderr):
+        reconfigure = getattr(stream, "reconfigure", None)
+        if reconfigure is not None:
+            try:
+                reconfigure(errors="replace")
+            except (ValueError, OSError):  # a closed or unusual stream: leave it as it is
+                pass
+
+
+@contextmanager
+def _notices() -> Iterator[None]:
+    """The library reports files saved beside a locked one, or paths too long for Windows, as
+    OutputNotice warnings; a command shows them as plain Chinese lines on stderr."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("always", OutputNotice)
+        shown = warnings.showwarning
+
+        def show(message: Any, category: type[Warning], *args: Any, **kwargs: Any) -> None:
+            if issubclass(category, OutputNotice):
+                click.echo(f"注意：{message}", err=True)
+            else:
+                shown(message, category, *args, **kwargs)
+
+        warnings.showwarning = show
+        yield
+
+
+class _Main(click.Group):
+    def invoke(self, ctx: click.Context) -> Any:
+        try:
+            return super().invoke(ctx)
+        except WriteRefused as exc:
+            click.echo(f"错误：{exc}", err=True)
+            ctx.exit(EXIT_WRITE)
+
+
+@click.group(cls=_Main, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(package_name="cxzy_xl")
-def main() -> None:
-    """创先争优报表工具：生成支部填报表，检查、汇总各支部报送的表格，逐级上报。"""
+@click.pass_context
+def main(ctx: click.Context) -> None:
+    """创先争优报表工具：生成支部填报表，检查、汇总各支部报送的表格，逐级上报。
+
+    退出码：0 没有错误；1 发现填报错误（结果照常生成）；2 命令或输入有误；3 有文件无法写入。"""
+    _safe_console()
+    ctx.with_resource(_notices())
 
 
 @main.command()
@@ -38,7 +91,7 @@ def main() -> None:
 def template(outdir: Path, registry: Path | None, period: str | None) -> None:
     """生成空白支部填报表和空白支部名单；给出 --registry 时，为每个支部生成预填好的填报表。"""
     if registry is None:
-        paths = [write_branch_workbook(outdir / TEMPLATE_FILE), write_registry(outdir / REGISTRY_FILE)]
+        paths = write_blank_templates(outdir)
     else:
         if not registry.is_file():
             _fail(f"找不到支部名单文件：{registry}")
@@ -70,12 +123,23 @@ def _registry(path: Path | None) -> Registry | None:
     return None
 
 
+def _encodes(stream: TextIO, text: str) -> bool:
+    try:
+        text.encode(getattr(stream, "encoding", None) or "ascii")
+    except (UnicodeEncodeError, LookupError):
+        return False
+    return True
+
+
 def _progress(quiet: bool, what: str = "读取"):  # type: ignore[no-untyped-def]
-    """A bar on stderr (done / total, elapsed), only when a person is watching."""
-    if quiet or not sys.stderr.isatty():
+    """A bar on stderr (done / total, elapsed), only when a person is watching: none without a stream
+    (pythonw), plain # and - where the console cannot show the block characters (GBK has no ░)."""
+    err = sys.stderr
+    if quiet or err is None or not err.isatty():
         return None
     import time
 
+    full, empty = ("█", "░") if _encodes(err, "█░") else ("#", "-")
     start = time.monotonic()
     last = [0.0]
 
@@ -85,7 +149,7 @@ def _progress(quiet: bool, what: str = "读取"):  # type: ignore[no-untyped-def
             return
         last[0] = now
         filled = int(24 * done / max(total, 1))
-        bar = "█" * filled + "░" * (24 - filled)
+        bar = full * filled + empty * (24 - filled)
         click.echo(f"\r{what} {bar} {done}/{total}  {now - start:.1f} 秒", err=True, nl=done == total)
 
     return show
@@ -104,9 +168,21 @@ def _pad(text: str, width: int) -> str:
     return text + " " * max(1, width - used)
 
 
+def _echo_utf8(text: str) -> None:
+    """JSON is for programs: UTF-8 bytes whatever the console's encoding (cp936 would lose names)."""
+    out = sys.stdout
+    buffer = getattr(out, "buffer", None)
+    if buffer is None:
+        click.echo(text)
+        return
+    out.flush()
+    buffer.write((text + "\n").encode("utf-8"))
+    buffer.flush()
+
+
 def print_findings(batch: Batch, fmt: str, show_all: bool) -> None:
     if fmt == "json":
-        click.echo(json.dumps([{k: f.to_dict()[k] for k in FINDING_COLUMNS} for f in batch.findings],
+        _echo_utf8(json.dumps([{k: f.to_dict()[k] for k in FINDING_COLUMNS} for f in batch.findings],
                               ensure_ascii=False, indent=1))
         return
     per: dict[str, Counter[str]] = {}
@@ -210,13 +286,12 @@ def _headline(summary, path: Path) -> None:  # type: ignore[no-untyped-def]
 def aggregate(inbox: Path, registry: Path | None, output: Path | None, no_mask: bool, quiet: bool) -> None:
     """检查并汇总收件箱中各支部的报表，生成带图表的汇总表。有错误时退出码为1（汇总表照常生成）。"""
     from .aggregate import aggregate as run_aggregate
-    from .output import result_filename, write_result
+    from .output import write_result
 
     _refuse_inside(inbox, output, registry=registry)
     batch = _read(inbox, registry, quiet)
     summary = run_aggregate(batch)
-    path = write_result(summary, output or Path(result_filename(summary)), mask=not no_mask,
-                        progress=_progress(quiet, "写出"))
+    path = write_result(summary, output, mask=not no_mask, progress=_progress(quiet, "写出"))
     _headline(summary, path)
     sys.exit(1 if batch.has_errors else 0)
 
@@ -239,7 +314,7 @@ def rollup(results: tuple[Path, ...], output: Path | None, unit: str, allow_mixe
     target = output or Path(result_filename(summary))
     if any(target.resolve() == r.resolve() for r in results):
         _fail("输出文件不能覆盖下级汇总表")
-    path = write_result(summary, target, mask=True)
+    path = write_result(summary, output, mask=True)
     _headline(summary, path)
     sys.exit(1 if any(f.severity is Severity.ERROR for f in summary.findings) else 0)
 
@@ -252,17 +327,20 @@ def rollup(results: tuple[Path, ...], output: Path | None, unit: str, allow_mixe
 def demo(folder: Path, n_branches: int, seed: int) -> None:
     """生成一个示例乡镇：支部名单和各支部填好的报表（含几处常见填报错误），然后运行检查和汇总。"""
     from .aggregate import aggregate as run_aggregate
-    from .demo import make_demo
-    from .output import result_filename, write_result
+    from .demo import DemoRefused, make_demo
+    from .output import write_result
 
-    d = make_demo(folder, n_branches=n_branches, seed=seed)
+    try:
+        d = make_demo(folder, n_branches=n_branches, seed=seed)
+    except DemoRefused as exc:
+        _fail(str(exc))
     click.echo(f"示例乡镇已生成：{d.folder}")
     click.echo(f"  支部名单：{d.registry}")
     click.echo(f"  收件箱：  {d.inbox}（{len(d.files)} 个支部报表，另有重复报送、锁文件等）")
     click.echo("")
     batch = read_folder(d.inbox, d.registry)
     summary = run_aggregate(batch)
-    path = write_result(summary, d.folder / result_filename(summary))
+    path = write_result(summary, folder=d.folder)
     _headline(summary, path)
     click.echo("")
     click.echo(f"逐条查看问题：cxzy check {d.inbox} --registry {d.registry}")

@@ -10,12 +10,12 @@ from __future__ import annotations
 import datetime as dt
 import os
 import random
-import shutil
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from . import schema
+from .files import is_ours
 from .normalize import id_check_digit, period_end, period_label
 from .schema import Branch
 from .templates import branch_filename, write_branch_workbook, write_registry
@@ -26,6 +26,7 @@ CAMPAIGN = (dt.date(2010, 5, 1), dt.date(2012, 6, 30))
 REGION = "430522"  # 新邵县, the county of seed 003
 INBOX = "收件箱"
 REGISTRY_FILE = "支部名单.xlsx"
+MARKER = ".cxzy-demo"  # lists, one a line, every file the demo wrote: only those are ever removed
 
 SURNAMES = "王李张刘陈杨黄赵吴周徐孙马朱胡郭何林罗高郑梁谢宋唐邓曾彭曹袁"
 GIVEN = "伟芳娜敏静丽强磊军洋勇艳杰涛明超秀霞平刚桂英华建国红梅志文斌海云春兰德福玉珍淑凤"
@@ -281,21 +282,56 @@ class Demo:
         return {self.branches[p - 1].code: what for p, what in PLANTED.items() if p <= len(self.branches)}
 
 
+class DemoRefused(ValueError):
+    """The folder holds something that is not an earlier demo; ``str(exc)`` is for the user."""
+
+
+def _earlier_demo(out: Path) -> list[Path]:
+    """The files an earlier demo wrote into ``out``; raises DemoRefused when anything else is there
+    (an office's own 收件箱 and 支部名单.xlsx have the same names). Excel's ``~$`` lock files and
+    untouched result workbooks of ours (the demo's 汇总表) may stay."""
+    if not out.exists():
+        return []
+    if not out.is_dir():
+        raise DemoRefused(f"{out} 是一个文件，不是文件夹。请换一个新的文件夹名。")
+    marker = out / MARKER
+    listed = set(marker.read_text(encoding="utf-8").splitlines()) if marker.is_file() else set()
+    for p in sorted(out.rglob("*")):
+        rel = p.relative_to(out).as_posix()
+        ours = (p.is_dir() and rel == INBOX) or rel in listed or rel == MARKER or p.name.startswith("~$") or (
+            p.parent == out and p.suffix == ".xlsx" and is_ours(p, schema.RESULT_ID))
+        if not ours:
+            raise DemoRefused(f"文件夹 {out} 中已有不是示例生成的内容（{rel}）。示例会删除并重写“{INBOX}”和"
+                              f"“{REGISTRY_FILE}”，为免损坏您的文件，不在这里生成。请换一个新的文件夹，"
+                              f"例如：cxzy demo cxzy-demo")
+    return [out / rel for rel in sorted(listed)]
+
+
 def make_demo(folder: str | os.PathLike[str] = "cxzy-demo", n_branches: int = 31, seed: int = 2011,
               members_n: int | None = None, messy: bool = True, committee: str = COMMITTEE,
               prefix: str = "DX") -> Demo:
     """Write a registry and filled branch workbooks into ``folder`` (its 收件箱 holds the files).
-    ``committee`` and ``prefix`` make other townships, e.g. for a county's roll-up."""
+    ``committee`` and ``prefix`` make other townships, e.g. for a county's roll-up. The folder must be
+    new, empty or an earlier demo (else :class:`DemoRefused`); an earlier demo's files are replaced."""
     rng = random.Random(seed)
     out = Path(folder)
+    for old in _earlier_demo(out):
+        old.unlink(missing_ok=True)
     inbox = out / INBOX
-    if inbox.exists():
-        shutil.rmtree(inbox)
-    inbox.mkdir(parents=True)
+    inbox.mkdir(parents=True, exist_ok=True)
+    marker = out / MARKER
+    marker.write_text("", encoding="utf-8")
+
+    def own(path: Path) -> Path:
+        # listed before it is written, so an interrupted demo can still be cleared by the next one
+        with marker.open("a", encoding="utf-8") as fh:
+            fh.write(path.relative_to(out).as_posix() + "\n")
+        return path
+
     branches = registry_branches(n_branches, rng, committee, prefix)
     settings = {"所属党委": committee, "报告期": period_label(PERIOD), "活动开始日期": CAMPAIGN[0],
                 "活动结束日期": CAMPAIGN[1], "报送截止日期": dt.date(2011, 7, 5)}
-    registry = write_registry(out / REGISTRY_FILE, branches, settings)
+    registry = write_registry(own(out / REGISTRY_FILE), branches, settings)
     files: dict[str, Path] = {}
     for pos, b in enumerate(branches, 1):
         data = branch_data(b, rng, members_n, committee)
@@ -303,7 +339,7 @@ def make_demo(folder: str | os.PathLike[str] = "cxzy-demo", n_branches: int = 31
             continue
         if messy:
             _plant_data(pos, data)
-        path = inbox / branch_filename(b)
+        path = own(inbox / branch_filename(b))
         write_branch_workbook(path, b, committee=committee, period=PERIOD, data=data)
         files[b.code] = path
         if not messy:
@@ -313,10 +349,10 @@ def make_demo(folder: str | os.PathLike[str] = "cxzy-demo", n_branches: int = 31
         elif pos == 8:
             older = dict(data)
             older["基本信息"] = {**data["基本信息"], "填报日期": dt.date(2011, 6, 20)}
-            write_branch_workbook(inbox / f"{b.code}_{b.name}（旧）.xlsx", b, committee=committee, period=PERIOD,
-                                  data=older)
+            write_branch_workbook(own(inbox / f"{b.code}_{b.name}（旧）.xlsx"), b, committee=committee,
+                                  period=PERIOD, data=older)
         elif pos == 10:
-            (inbox / f"~${path.name}").write_bytes(b"\x0bWPS lock\x00" + b"\x00" * 150)
+            own(inbox / f"~${path.name}").write_bytes(b"\x0bWPS lock\x00" + b"\x00" * 150)
     if messy:
-        (inbox / "报送说明.txt").write_text("各支部报表已收齐，请查收。\n", encoding="utf-8")
+        own(inbox / "报送说明.txt").write_text("各支部报表已收齐，请查收。\n", encoding="utf-8")
     return Demo(out, registry, inbox, branches, files)

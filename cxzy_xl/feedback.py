@@ -12,19 +12,30 @@ from collections.abc import Iterable
 from pathlib import Path
 
 from . import schema
+from .files import AUTHOR, FEEDBACK_ID, NameSet, atomic, safe_filename
 from .findings import Code, Finding, Severity
 
 SHEET = schema.FINDINGS_SHEET
 FILL = {Severity.ERROR: "FFFFC7CE", Severity.WARNING: "FFFFEB9C"}
 
 
-def _safe_name(text: str) -> str:
-    return "".join("_" if c in '\\/:*?"<>|' else c for c in text)
+SUFFIX = "（问题反馈）.xlsx"
+
+
+def feedback_filename(file: str, code: str) -> str:
+    """``<编码>_<原文件名>（问题反馈）.xlsx``: the code tells apart branches that all mailed 支部填报表.xlsx."""
+    stem = Path(file).stem
+    if code and not stem.casefold().startswith(code.casefold()):
+        stem = f"{code}_{stem}"
+    return safe_filename(stem, SUFFIX)
 
 
 def write_feedback(findings: Iterable[Finding], inbox: str | os.PathLike[str], outdir: str | os.PathLike[str],
                    ) -> list[Path]:
-    """For each submitted file with findings, write ``<名称>（问题反馈）.xlsx`` into ``outdir``."""
+    """For each submitted file with findings, write :func:`feedback_filename` into ``outdir`` and return
+    the paths written, one per file. Names that would still collide (two subfolders' 支部填报表.xlsx of
+    one branch, names differing only in case) get （2）, （3）…; an existing file is replaced only if it
+    is an untouched feedback file of ours, else the new one is saved beside it (:mod:`cxzy_xl.files`)."""
     from openpyxl import load_workbook
 
     root = Path(inbox)
@@ -37,11 +48,13 @@ def write_feedback(findings: Iterable[Finding], inbox: str | os.PathLike[str], o
         if (root / f.file).is_file():
             by_file[f.file].append(f)
     written = []
+    names = NameSet()
     for file, items in sorted(by_file.items()):
         if not any(f.severity in FILL and f.code is not Code.DUPLICATE_SUBMISSION for f in items):
             continue  # nothing for the branch to fix (an unused older copy only)
         source = root / file
-        target = out / f"{_safe_name(Path(file).stem)}（问题反馈）.xlsx"
+        code = next((f.branch_code for f in items if f.branch_code), "")
+        target = out / names.claim(feedback_filename(file, code))
         try:
             wb = load_workbook(source)
         except Exception:  # an .xls, or a file openpyxl cannot take: the list alone still goes back
@@ -109,7 +122,9 @@ def _write(wb, items: list[Finding], target: Path) -> Path:  # type: ignore[no-u
         sheet.sheet_view.tabSelected = False
     wb.active = 0
     ws.sheet_view.tabSelected = True
-    tmp = target.with_name(f".{target.name}.tmp")
-    wb.save(tmp)
-    os.replace(tmp, target)
-    return target
+    # marked as ours and untouched, so the next run may replace it (files.is_ours)
+    wb.properties.description = f"{FEEDBACK_ID} v{schema.VERSION}"
+    wb.properties.lastModifiedBy = AUTHOR
+    with atomic(target, replace=False, mark=FEEDBACK_ID, what="反馈表") as out:
+        wb.save(out.tmp)
+    return out.path

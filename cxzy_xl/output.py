@@ -12,9 +12,10 @@ from typing import Any
 import pandas as pd
 
 from . import schema
+from .files import AUTHOR, atomic, safe_filename
 from .findings import Finding, Severity
 from .normalize import period_label
-from .templates import FONT, atomic_target, close_atomic, new_workbook, text_width
+from .templates import FONT, new_workbook, text_width
 
 FINDING_HEADERS = ("序号", "党组织编码", "文件", "工作表", "单元格", "类别", "代码", "问题及修改要求", "填写内容")
 FINDING_WIDTHS = (6, 10, 30, 11, 8, 6, 20, 64, 22)
@@ -74,12 +75,13 @@ def write_findings_sheet(wb: Any, st: Styles, findings: Sequence[Finding], name:
 
 
 def write_findings(findings: Sequence[Finding], path: str | os.PathLike[str]) -> Path:
-    """The problem list as its own styled workbook (``cxzy check -o``)."""
-    tmp, final = atomic_target(Path(path))
-    wb = new_workbook(tmp)
-    st = Styles(wb)
-    write_findings_sheet(wb, st, findings)
-    return close_atomic(wb, tmp, final)
+    """The problem list as its own styled workbook (``cxzy check -o``); the path is the caller's, so an
+    existing file there is replaced. Returns where it was written (beside, if the file was open)."""
+    with atomic(path, what="问题清单") as target:
+        wb = new_workbook(target.tmp)
+        write_findings_sheet(wb, Styles(wb), findings)
+        wb.close()
+    return target.path
 
 
 # --- the result workbook (汇总表) -------------------------------------------------------------
@@ -489,21 +491,35 @@ DATA_ID = ("单位名称", "党组织编码", "党组织名称", "党组织类�
 
 
 def result_filename(summary: Any) -> str:
+    """``<所属党委>创先争优汇总_<报告期>.xlsx``, made safe (所属党委 comes from a cell)."""
     unit = summary.unit or "汇总"
     period = period_label(summary.period) if summary.period else "未知报告期"
-    return "".join("_" if ch in '\\/:*?"<>|' else ch for ch in f"{unit}创先争优汇总_{period}.xlsx")
+    return safe_filename(f"{unit}创先争优汇总_{period}")
 
 
-def write_result(summary: Any, path: str | os.PathLike[str], mask: bool = True,
+def write_result(summary: Any, path: str | os.PathLike[str] | None = None, mask: bool = True,
                  generated_at: dt.datetime | None = None,
-                 progress: Callable[[int, int], None] | None = None) -> Path:
-    """Write the result workbook (汇总表) for a township's summary or a roll-up; returns its path.
-    ``progress(done, total)`` is called as sheets are written."""
+                 progress: Callable[[int, int], None] | None = None, *,
+                 folder: str | os.PathLike[str] = ".") -> Path:
+    """Write the result workbook (汇总表) for a township's summary or a roll-up; returns where it was
+    written. With ``path`` an existing file there is replaced; without, it goes to
+    :func:`result_filename` in ``folder``, replacing only an earlier result of ours nobody has saved
+    since (else it is saved beside, see :mod:`cxzy_xl.files`). ``progress(done, total)`` is called as
+    sheets are written."""
+    generated_at = generated_at or dt.datetime.now().replace(microsecond=0)
+    final = Path(path) if path is not None else Path(folder) / result_filename(summary)
+    with atomic(final, replace=path is not None, mark=schema.RESULT_ID, what="汇总表") as target:
+        _draw_result(target.tmp, summary, mask, generated_at, progress)
+    if progress:
+        progress(len(schema.TABLE_SHEETS) + 1, len(schema.TABLE_SHEETS) + 1)
+    return target.path
+
+
+def _draw_result(tmp: Path, summary: Any, mask: bool, generated_at: dt.datetime,
+                 progress: Callable[[int, int], None] | None) -> None:
     from .aggregate import BASE_COLUMNS
 
-    generated_at = generated_at or dt.datetime.now().replace(microsecond=0)
     rollup = summary.by_unit is not None
-    tmp, final = atomic_target(Path(path))
     wb = _new_result_workbook(tmp, summary, generated_at)
     st = ResultStyles(wb)
     _write_overview(wb, st, summary, generated_at, rollup)
@@ -545,15 +561,12 @@ def write_result(summary: Any, path: str | os.PathLike[str], mask: bool = True,
         ms.write_string(r, 0, k)
         ms.write_string(r, 1, str(v))
     ms.hide()
-    done = close_atomic(wb, tmp, final)
-    if progress:
-        progress(len(schema.TABLE_SHEETS) + 1, len(schema.TABLE_SHEETS) + 1)
-    return done
+    wb.close()
 
 
 def _new_result_workbook(tmp: Path, summary: Any, generated_at: dt.datetime) -> Any:
     wb = new_workbook(tmp, constant_memory=True)
-    wb.set_properties({"title": f"{summary.unit}创先争优汇总", "author": "cxzy_xl", "created": generated_at,
+    wb.set_properties({"title": f"{summary.unit}创先争优汇总", "author": AUTHOR, "created": generated_at,
                        "comments": f"{schema.RESULT_ID} v{schema.VERSION}"})
     wb.set_size(1600, 1000)
     return wb

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import datetime as dt
 import os
-import tempfile
 import unicodedata
 from collections.abc import Mapping, Sequence
 from pathlib import Path
@@ -14,11 +13,14 @@ from typing import Any
 import xlsxwriter
 
 from . import schema
+from .files import AUTHOR, NameSet, atomic, safe_filename
 from .normalize import period_label, to_period
 from .schema import Branch, Field, Kind, Sheet
 
 FONT = "宋体"
 FIXED_TIME = dt.datetime(2011, 1, 1)
+BLANK_TEMPLATE_FILE = "支部填报表.xlsx"
+BLANK_REGISTRY_FILE = "支部名单.xlsx"
 
 SheetData = Mapping[str, Any] | Sequence[Mapping[str, Any]]
 
@@ -250,35 +252,11 @@ def _write_meta(wb: Any, fm: _Formats, meta: Mapping[str, Any]) -> None:
     ws.protect()
 
 
-def atomic_target(path: Path) -> tuple[Path, Path]:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(suffix=".xlsx", prefix=".cxzy-", dir=path.parent)
-    os.close(fd)
-    return Path(tmp), path
-
-
-def _umask() -> int:
-    mask = os.umask(0)
-    os.umask(mask)
-    return mask
-
-
-def close_atomic(wb: Any, tmp: Path, final: Path) -> Path:
-    try:
-        wb.close()
-        os.chmod(tmp, 0o666 & ~_umask())
-        os.replace(tmp, final)
-    finally:
-        if tmp.exists():
-            tmp.unlink()
-    return final
-
-
 def write_branch_workbook(path: str | os.PathLike[str], branch: Branch | None = None, *, committee: str = "",
                           period: str = "", data: Mapping[str, SheetData] | None = None,
-                          generated_at: dt.datetime | None = None) -> Path:
+                          generated_at: dt.datetime | None = None, replace: bool = True) -> Path:
     """Write a branch template. With ``branch`` it is pre-filled for that branch; with ``data`` it is
-    filled in (the demo uses this). Returns the path written."""
+    filled in (the demo uses this). Returns the path written (see :mod:`cxzy_xl.files` for ``replace``)."""
     data = dict(data or {})
     generated_at = generated_at or FIXED_TIME
     period_norm = to_period(period).value if period else ""
@@ -291,9 +269,15 @@ def write_branch_workbook(path: str | os.PathLike[str], branch: Branch | None = 
         for k, v in prefill.items():
             info.setdefault(k, v)
         locked = {"党组织编码"}
-    tmp, final = atomic_target(Path(path))
+    with atomic(path, replace=replace, mark=schema.TEMPLATE_ID, what="填报表") as target:
+        _draw_branch_workbook(target.tmp, branch, info, locked, data, period_norm, generated_at)
+    return target.path
+
+
+def _draw_branch_workbook(tmp: Path, branch: Branch | None, info: dict[str, Any], locked: set[str],
+                          data: dict[str, SheetData], period_norm: str, generated_at: dt.datetime) -> None:
     wb = new_workbook(tmp)
-    wb.set_properties({"title": "创先争优支部填报表", "author": "cxzy_xl", "created": generated_at,
+    wb.set_properties({"title": "创先争优支部填报表", "author": AUTHOR, "created": generated_at,
                        "comments": f"{schema.TEMPLATE_ID} v{schema.VERSION}"})
     fm = _Formats(wb)
     _write_instructions(wb, fm, schema.BRANCH_SHEETS, BRANCH_INTRO)
@@ -308,35 +292,49 @@ def write_branch_workbook(path: str | os.PathLike[str], branch: Branch | None = 
         "branch_code": branch.code if branch else "", "branch_name": branch.name if branch else "",
         "report_period": period_norm or "", "generated_at": generated_at.isoformat(timespec="seconds"),
     })
-    return close_atomic(wb, tmp, final)
+    wb.close()
 
 
 def write_registry(path: str | os.PathLike[str], branches: Sequence[Branch] = (),
-                   settings: Mapping[str, Any] | None = None, generated_at: dt.datetime | None = None) -> Path:
+                   settings: Mapping[str, Any] | None = None, generated_at: dt.datetime | None = None,
+                   replace: bool = True) -> Path:
     """Write the branch registry workbook (支部名单 + 设置), blank or filled."""
     names, form = schema.REGISTRY_SHEETS
     labels = names.labels
     rows = [dict(zip(labels, (b.code, b.name, b.type, b.parent, b.secretary, b.phone), strict=True)) for b in branches]
-    tmp, final = atomic_target(Path(path))
-    wb = new_workbook(tmp)
-    wb.set_properties({"title": "支部名单", "author": "cxzy_xl", "created": generated_at or FIXED_TIME})
-    fm = _Formats(wb)
-    _write_instructions(wb, fm, schema.REGISTRY_SHEETS, REGISTRY_INTRO)
-    _write_table(wb, fm, names, rows)
-    _write_form(wb, fm, form, dict(settings or {}), set())
-    _write_meta(wb, fm, {"template_id": schema.REGISTRY_ID, "template_version": schema.VERSION,
-                         "generated_at": (generated_at or FIXED_TIME).isoformat(timespec="seconds")})
-    return close_atomic(wb, tmp, final)
+    with atomic(path, replace=replace, mark=schema.REGISTRY_ID, what="支部名单") as target:
+        wb = new_workbook(target.tmp)
+        wb.set_properties({"title": "支部名单", "author": AUTHOR, "created": generated_at or FIXED_TIME,
+                           "comments": f"{schema.REGISTRY_ID} v{schema.VERSION}"})
+        fm = _Formats(wb)
+        _write_instructions(wb, fm, schema.REGISTRY_SHEETS, REGISTRY_INTRO)
+        _write_table(wb, fm, names, rows)
+        _write_form(wb, fm, form, dict(settings or {}), set())
+        _write_meta(wb, fm, {"template_id": schema.REGISTRY_ID, "template_version": schema.VERSION,
+                             "generated_at": (generated_at or FIXED_TIME).isoformat(timespec="seconds")})
+        wb.close()
+    return target.path
 
 
 def branch_filename(branch: Branch) -> str:
-    safe = "".join("_" if c in '\\/:*?"<>|' else c for c in f"{branch.code}_{branch.name}")
-    return f"{safe}.xlsx"
+    """``<编码>_<名称>.xlsx``, made safe: names come from cells (line breaks, slashes, any length)."""
+    return safe_filename(f"{branch.code}_{branch.name}")
 
 
 def write_branch_templates(outdir: str | os.PathLike[str], branches: Sequence[Branch], committee: str,
                            period: str) -> list[Path]:
-    """One pre-filled template per registry branch, named ``<编码>_<名称>.xlsx``."""
+    """One pre-filled template per registry branch, named ``<编码>_<名称>.xlsx``. The names are the
+    library's choice, so a file there that is not an untouched template of ours is kept and the new one
+    saved beside it (:mod:`cxzy_xl.files`)."""
     out = Path(outdir)
-    return [write_branch_workbook(out / branch_filename(b), b, committee=committee, period=period)
-            for b in branches]
+    names = NameSet()
+    return [write_branch_workbook(out / names.claim(branch_filename(b)), b, committee=committee, period=period,
+                                  replace=False) for b in branches]
+
+
+def write_blank_templates(outdir: str | os.PathLike[str]) -> list[Path]:
+    """The blank branch template and the blank registry (``cxzy template``), kept beside files of the
+    same names that are not untouched blanks of ours: an office's filled 支部名单.xlsx is never replaced."""
+    out = Path(outdir)
+    return [write_branch_workbook(out / BLANK_TEMPLATE_FILE, replace=False),
+            write_registry(out / BLANK_REGISTRY_FILE, replace=False)]
