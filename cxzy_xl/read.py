@@ -30,7 +30,19 @@ MAX_RATIO = 200
 MAX_ROWS = 100_000
 MAX_COLS = 200
 
-SPREADSHEET_SUFFIXES = {".xlsx", ".xlsm", ".xls", ".et", ".ods", ".xltx"}
+# Read (calamine), or refused with a finding that says which format to save in: never skipped as
+# "not a spreadsheet" (batch.collect_files passes every suffix here on to load_book).
+READ_SUFFIXES = {".xlsx", ".xlsm", ".xlsb", ".xls", ".et", ".ods", ".xltx", ".xltm"}
+OTHER_SPREADSHEETS = {
+    ".numbers": "苹果Numbers", ".fods": "OpenDocument单文件（.fods）", ".ots": "OpenDocument模板",
+    ".ett": "WPS表格模板", ".xlt": "Excel 97–2003模板", ".csv": "CSV文本",
+    ".wk1": "Lotus 1-2-3", ".wk3": "Lotus 1-2-3", ".wk4": "Lotus 1-2-3", ".wks": "Lotus/Works",
+    ".123": "Lotus 1-2-3", ".qpw": "Quattro Pro", ".wb2": "Quattro Pro", ".sxc": "OpenOffice 1.x",
+    ".gnumeric": "Gnumeric", ".dif": "DIF", ".slk": "SYLK", ".uos": "永中Office",
+}
+SPREADSHEET_SUFFIXES = READ_SUFFIXES | set(OTHER_SPREADSHEETS)
+SAVE_AS = "请用Excel或WPS打开后“另存为”xlsx格式（Excel工作簿）再报送"
+ODS_MIME = b"application/vnd.oasis.opendocument.spreadsheet"
 
 
 class Unreadable(Exception):
@@ -70,57 +82,150 @@ class RawBook:
 
 
 def sniff(data: bytes) -> str:
-    """The file's real format, from its first bytes."""
+    """The file's real format, from its bytes: "ooxml" (xlsx/xlsm), "xlsb", "ods", "ole" (xls, WPS
+    et), "encrypted", "numbers", "zip" (another zip), "html", "xml2003" (Excel 2003 XML), "fods",
+    "empty" or "other"."""
     head = data[:8]
     if head.startswith(b"PK\x03\x04"):
-        return "zip"
+        return _sniff_zip(data)
     if head.startswith(b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"):
         return "encrypted" if "EncryptedPackage".encode("utf-16-le") in data else "ole"
     if not data.strip():
         return "empty"
-    text = data[:512].lstrip().lower()
+    text = data[:4096].lstrip().lower()
+    if b"urn:schemas-microsoft-com:office:spreadsheet" in text:
+        return "xml2003"
+    if b"<office:document" in text and ODS_MIME in text:
+        return "fods"
     if text.startswith((b"<html", b"<!doctype html", b"<?xml", b"<table")) or b"<html" in text:
         return "html"
     return "other"
 
 
-def _guard_zip(data: bytes) -> None:
+def _sniff_zip(data: bytes) -> str:
+    try:
+        zf = zipfile.ZipFile(io.BytesIO(data))
+        names = set(zf.namelist())
+        mimetype = zf.read("mimetype")[:100].strip() if "mimetype" in names else b""
+    except (zipfile.BadZipFile, ValueError, OSError, RuntimeError, NotImplementedError, EOFError):
+        return "zip"  # _guard_zip says it is damaged
+    if "[Content_Types].xml" in names:
+        if "xl/workbook.bin" in names:
+            return "xlsb"
+        return "ooxml" if any(n.startswith("xl/workbook") for n in names) else "zip"
+    if mimetype == ODS_MIME and "content.xml" in names:
+        return "ods"
+    if "Index/Document.iwa" in names or any(n.startswith("Index/") and n.endswith(".iwa") for n in names):
+        return "numbers"
+    return "zip"
+
+
+def _guard_zip(data: bytes, kind: str) -> None:
+    """Zip bombs and XML bombs are refused before calamine sees the file."""
+    damaged = "文件已损坏（不是完整的Excel文件），请重新保存后报送"
     try:
         zf = zipfile.ZipFile(io.BytesIO(data))
         infos = zf.infolist()
     except (zipfile.BadZipFile, ValueError, OSError) as exc:
-        raise Unreadable("文件已损坏（不是完整的Excel文件），请重新保存后报送") from exc
+        raise Unreadable(damaged) from exc
     total = sum(i.file_size for i in infos)
     packed = max(1, sum(i.compress_size for i in infos))
     if total > MAX_UNZIPPED_BYTES or total / packed > MAX_RATIO and total > 10 * 2**20:
         raise Unreadable("文件解压后过大，疑似异常文件，请重新保存后报送")
-    names = {i.filename for i in infos}
-    if "[Content_Types].xml" not in names:
-        raise Unreadable("文件已损坏（不是完整的Excel文件），请重新保存后报送")
-    for info in infos:
-        if info.filename.startswith("xl/worksheets/") and info.filename.endswith(".xml"):
-            _guard_extent(zf.read(info))
-        if info.filename.endswith(".xml") and info.file_size < 4 * 2**20:
-            head = zf.read(info)[:4096]
+    if kind not in ("ooxml", "xlsb", "ods"):
+        raise Unreadable(damaged)
+    try:
+        for info in infos:
+            if not info.filename.endswith((".xml", ".rels")):
+                continue
+            xml = zf.read(info)
             # Entity declarations have no place in an Office file: this is how XML bombs and
-            # external-entity attacks start.
-            if b"<!ENTITY" in head or b"<!DOCTYPE" in head:
+            # external-entity attacks start. The whole member is searched (a long comment can push a
+            # DOCTYPE past any head); in text and attributes "<" is always escaped, so this is exact.
+            if b"<!ENTITY" in xml or b"<!DOCTYPE" in xml:
                 raise Unreadable("文件含有异常内容，无法读取，请用Excel重新保存后报送")
+            if kind == "ooxml" and info.filename.startswith("xl/worksheets/"):
+                _guard_extent(xml)
+            elif kind == "ods" and info.filename == "content.xml":
+                _guard_ods_extent(xml)
+    except (zipfile.BadZipFile, ValueError, OSError, RuntimeError, EOFError) as exc:  # bad CRC, bad deflate
+        raise Unreadable(damaged) from exc
 
 
 _ROW_REF = re.compile(rb'<(?:\w+:)?row\b[^>]*?\br="(\d+)"')
-_FAR_CELL = re.compile(rb' r="[A-Z]{3}\d')  # a cell in column AAA (703) or beyond
+# A cell in column AAA (703) or beyond that holds something: its tag is not self-closed and the next
+# tag opens <v>, <is> or <f>. Styled empty cells (<c r="AAA1" s="3"/>, Gnumeric writes 16,384 of them
+# for a formatted row) do not count. Only three-letter columns are looked at: one search, no per-cell work.
+_FAR_VALUE = re.compile(rb'\sr="[A-Z]{3}\d+"[^>]*(?<!/)>\s*<(?!/)')
+_VALUE_CELL = re.compile(rb'<(?:\w+:)?c\b[^>]*(?<!/)>\s*<(?!/)')
+_ROW_END = re.compile(rb"</(?:\w+:)?row>|<(?:\w+:)?row\b")
 _FORMULA = re.compile(rb"<(?:\w+:)?f[\s>/]")
+TOO_LARGE = "工作表行列数过多，请删除多余的行列后重新报送"
 
 
 def _guard_extent(xml: bytes) -> None:
-    """Refuse a sheet reaching past our limits before calamine sizes a grid for it: a single cell
-    at XFD1048576 makes some calamine versions abort the whole process (tafia/calamine#693).
-    Rows are scanned (there are few); of the cells only three-letter columns are looked for, since
-    scanning every cell reference would cost more than reading the file."""
-    last_row = max((int(m) for m in _ROW_REF.findall(xml)), default=0)
-    if last_row > MAX_ROWS or _FAR_CELL.search(xml):
-        raise Unreadable("工作表行列数过多，请删除多余的行列后重新报送")
+    """Refuse a sheet whose values reach past our limits before calamine sizes a grid for it: a single
+    cell at XFD1048576 makes some calamine versions abort the whole process (tafia/calamine#693).
+    Only cells holding something count: formatting whole rows or sheets is not an extent."""
+    if _FAR_VALUE.search(xml):
+        raise Unreadable(TOO_LARGE)
+    for m in _ROW_REF.finditer(xml):
+        if int(m.group(1)) <= MAX_ROWS:
+            continue
+        # a far row: refused if it holds a value cell (styled empty rows are skipped, one by one)
+        start = xml.find(b">", m.end())
+        if start < 0 or xml[start - 1:start] == b"/":
+            continue
+        end = _ROW_END.search(xml, start + 1)
+        if _VALUE_CELL.search(xml, start + 1, end.start() if end else len(xml)):
+            raise Unreadable(TOO_LARGE)
+
+
+_TABLE = "{urn:oasis:names:tc:opendocument:xmlns:table:1.0}"
+_OFFICE = "{urn:oasis:names:tc:opendocument:xmlns:office:1.0}"
+
+
+def _guard_ods_extent(xml: bytes) -> None:
+    """ODS compresses runs: table:number-rows-repeated / number-columns-repeated. LibreOffice closes
+    every sheet with an empty row repeated ~1,048,000 times, Gnumeric repeats styled rows; those are
+    not an extent. A repeated cell that holds a value is: its last row and column are what a reader
+    would have to fill. Parsed with defusedxml, which refuses DTDs and entities."""
+    from defusedxml import DefusedXmlException
+    from defusedxml.ElementTree import iterparse
+
+    row_tag, cell_tags = f"{_TABLE}table-row", {f"{_TABLE}table-cell", f"{_TABLE}covered-table-cell"}
+    table_tag = f"{_TABLE}table"
+    value_attrs = (f"{_OFFICE}value-type", f"{_TABLE}formula")
+    row = col = last_row = last_col = 0
+    row_has_value = False
+    try:
+        for event, el in iterparse(io.BytesIO(xml), events=("start", "end"), forbid_dtd=True):
+            tag = el.tag
+            if event == "start":
+                if tag == table_tag:
+                    row = 0
+                elif tag == row_tag:
+                    col, row_has_value = 0, False
+                continue
+            if tag in cell_tags:
+                repeat = int(el.get(f"{_TABLE}number-columns-repeated") or 1)
+                if any(el.get(a) is not None for a in value_attrs) or len(el):
+                    row_has_value = True
+                    last_col = max(last_col, col + repeat)
+                col += repeat
+                el.clear()
+            elif tag == row_tag:
+                repeat = int(el.get(f"{_TABLE}number-rows-repeated") or 1)
+                if row_has_value:
+                    last_row = max(last_row, row + repeat)
+                row += repeat
+                el.clear()
+            if last_row > MAX_ROWS or last_col > MAX_COLS:
+                raise Unreadable(TOO_LARGE)
+    except DefusedXmlException as exc:
+        raise Unreadable("文件含有异常内容，无法读取，请用Excel重新保存后报送") from exc
+    except (SyntaxError, ValueError) as exc:  # ParseError is a SyntaxError; a repeat that is not a number
+        raise Unreadable("文件已损坏，无法读取，请用Excel打开检查后重新保存报送") from exc
 
 
 def _missing_caches(data: bytes, sheet_names: list[str]) -> dict[str, set[tuple[int, int]]]:
@@ -173,6 +278,50 @@ def parse_a1(ref: str) -> tuple[int, int]:
     return int(m.group(2)) - 1, col - 1
 
 
+# Whitespace-only text next to a table:* tag. Insignificant in ODF (text lives in text:p), but calamine
+# rejects it ("Expecting 'table-cell', found Text"): Gnumeric indents its content.xml.
+_ODS_INDENT = re.compile(rb"(</?table:[^>]*>)\s+(?=<)|>\s+(?=</?table:)")
+
+
+def _tidy_ods(data: bytes) -> bytes:
+    """The ODS with its table markup's indentation removed, so calamine reads what Gnumeric writes."""
+    with zipfile.ZipFile(io.BytesIO(data)) as zin:
+        content = zin.read("content.xml")
+        tidy = _ODS_INDENT.sub(lambda m: m.group(1) or b">", content)
+        if tidy == content:
+            return data
+        out = io.BytesIO()
+        with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as zout:
+            for info in zin.infolist():
+                body = tidy if info.filename == "content.xml" else zin.read(info)
+                zout.writestr(info.filename, body,
+                              zipfile.ZIP_STORED if info.filename == "mimetype" else zipfile.ZIP_DEFLATED)
+    return out.getvalue()
+
+
+def _refuse_unread_formats(kind: str, suffix: str) -> None:
+    """Every file that is not a workbook calamine reads gets a reason and the format to save in."""
+    if kind == "empty":
+        raise Unreadable("文件是空的，请重新报送")
+    if kind == "encrypted":
+        raise Unreadable("文件已加密，请取消密码后重新报送")
+    if kind == "html":
+        raise Unreadable(f"文件是网页格式另存的，不是真正的Excel文件，{SAVE_AS}")
+    if kind == "xml2003":
+        raise Unreadable(f"文件是“XML电子表格2003”格式，本工具不能读取，{SAVE_AS}")
+    if kind == "fods":
+        raise Unreadable(f"文件是OpenDocument单文件（.fods）格式，本工具不能读取，{SAVE_AS}，或另存为ods格式")
+    if kind == "numbers":
+        raise Unreadable("文件是苹果Numbers格式，本工具不能读取，请在Numbers中“导出为”Excel（xlsx）格式再报送")
+    if kind == "other":
+        what = OTHER_SPREADSHEETS.get(suffix)
+        if what:
+            raise Unreadable(f"文件是{what}格式，本工具不能读取，{SAVE_AS}")
+        raise Unreadable("不是Excel文件（可能是文本或其他格式），请用下发的模板填写后报送")
+    if kind == "zip" and suffix in OTHER_SPREADSHEETS:
+        raise Unreadable(f"文件是{OTHER_SPREADSHEETS[suffix]}格式，本工具不能读取，{SAVE_AS}")
+
+
 def load_book(path: str | Path, sheets: tuple[str, ...] | None = None) -> RawBook:
     """Read every cell of the named sheets (all if None). Raises :class:`Unreadable`."""
     import python_calamine as pc
@@ -186,24 +335,19 @@ def load_book(path: str | Path, sheets: tuple[str, ...] | None = None) -> RawBoo
     except OSError as exc:
         raise Unreadable(f"文件打不开（{exc.strerror or exc}）") from exc
     kind = sniff(data)
-    if kind == "empty":
-        raise Unreadable("文件是空的，请重新报送")
-    if kind == "encrypted":
-        raise Unreadable("文件已加密，请取消密码后重新报送")
-    if kind == "html":
-        raise Unreadable("文件是网页格式另存的，不是真正的Excel文件，请用Excel打开后“另存为”xlsx格式再报送")
-    if kind == "other":
-        raise Unreadable("不是Excel文件（可能是文本或其他格式），请用下发的模板填写后报送")
-    if kind == "zip":
-        _guard_zip(data)
+    _refuse_unread_formats(kind, path.suffix.lower())
+    if kind in ("ooxml", "xlsb", "ods", "zip"):
+        _guard_zip(data, kind)
     try:
-        wb = pc.CalamineWorkbook.from_filelike(io.BytesIO(data))
+        wb = pc.CalamineWorkbook.from_filelike(io.BytesIO(_tidy_ods(data) if kind == "ods" else data))
     except pc.PasswordError as exc:
         raise Unreadable("文件已加密，请取消密码后重新报送") from exc
     except Exception as exc:  # calamine's errors are many and untyped; all mean the same to a clerk
+        if path.suffix.lower() in (".et", ".ett"):
+            raise Unreadable("WPS表格（.et）格式的文件无法读取，请在WPS中“另存为”xlsx格式（Excel工作簿）再报送") from exc
         raise Unreadable("文件已损坏，无法读取，请用Excel打开检查后重新保存报送") from exc
     missing: dict[str, set[tuple[int, int]]] = {}
-    if kind == "zip":
+    if kind == "ooxml":
         try:
             missing = _missing_caches(data, wb.sheet_names)
         except Exception as exc:
