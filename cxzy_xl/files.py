@@ -183,11 +183,11 @@ def atomic(path: str | os.PathLike[str], *, replace: bool = True, mark: str = ""
             if err is None:
                 raise
             raise WriteRefused(final, _reason(err)) from exc
-        if final.exists() and not replace and not (mark and is_ours(final, mark)):
-            target.path = _free_beside(final)
-            warnings.warn(OutputNotice(f"{final.name} 已存在且不是本工具生成（或已被修改过），未覆盖；"
-                                       f"{what}另存为 {target.path}"), stacklevel=3)
         try:
+            if final.exists() and not replace and not (mark and is_ours(final, mark)):
+                target.path = _free_beside(final)
+                warnings.warn(OutputNotice(f"{final.name} 已存在且不是本工具生成（或已被修改过），未覆盖；"
+                                           f"{what}另存为 {target.path}"), stacklevel=3)
             os.replace(tmp, target.path)
         except PermissionError as exc:
             # the folder took the temporary file, so it is the target that is locked (open in Excel/WPS)
