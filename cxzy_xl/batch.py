@@ -15,12 +15,13 @@ import sys
 import time
 from collections import Counter, deque
 from collections.abc import Callable, Iterable, Iterator, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from multiprocessing.connection import wait
 from pathlib import Path
 from typing import Any
 
 import pandas as pd
+import psutil
 
 from . import schema
 from .checks import FileResult, check_book, check_rules
@@ -62,19 +63,54 @@ def process_file(path: str, file: str) -> FileResult:
     return result
 
 
-def _limit_resources(memory: int) -> None:
+START_TIMEOUT = 180.0  # seconds for a worker to start (spawn imports pandas first); no file's time
+WATCH_INTERVAL = 0.1  # seconds between two looks at a watched worker's memory
+START_METHODS = ("spawn", "forkserver", "fork")
+MEMORY_GUARDS = ("rlimit", "watchdog")
+_START_FAILURES = 3  # workers in a row that die before they are ready: this machine cannot start one
+
+
+def start_method() -> str:
+    """How workers start: ``CXZY_START_METHOD`` (spawn, forkserver, fork) when this platform has it,
+    else forkserver on Linux and spawn elsewhere. A value that cannot be used here is ignored: a typo
+    in a setting must not cost the office its run."""
+    asked = os.environ.get("CXZY_START_METHOD", "").strip().lower()
+    if asked in START_METHODS and asked in mp.get_all_start_methods():
+        return asked
+    return "forkserver" if sys.platform.startswith("linux") else "spawn"
+
+
+def memory_guard() -> str:
+    """How a worker's memory is capped: "rlimit" (the worker limits its own address space; Linux)
+    or "watchdog" (the parent reads each worker's memory and ends one past the limit). Windows has
+    no ``resource`` module; macOS does not enforce RLIMIT_AS. ``CXZY_MEMORY_GUARD=watchdog`` forces the
+    watchdog anywhere, so the code Windows runs can be tested on Linux."""
+    if os.environ.get("CXZY_MEMORY_GUARD", "").strip().lower() == "watchdog":
+        return "watchdog"
+    return "rlimit" if sys.platform.startswith("linux") else "watchdog"
+
+
+def _limit_resources(memory: int) -> bool:
+    """Cap this process's address space; False where that cannot be done (then the parent watches)."""
     try:
         import resource
 
         soft, hard = resource.getrlimit(resource.RLIMIT_AS)
         cap = memory if hard == resource.RLIM_INFINITY else min(memory, hard)
         resource.setrlimit(resource.RLIMIT_AS, (cap, hard))
-    except (ImportError, ValueError, OSError):  # not on this platform: the time limit still holds
-        pass
+        return True
+    except (ImportError, AttributeError, ValueError, OSError):
+        return False
 
 
-def _serve(conn: Any, memory: int, fn: Callable[[str, str], FileResult]) -> None:
-    _limit_resources(memory)
+def _serve(conn: Any, memory: int, cap_here: bool, fn: Callable[[str, str], FileResult]) -> None:
+    # Being here means the imports are done (spawn unpickled ``fn``, importing pandas): the parent
+    # starts a file's clock only after this "ready", so a slow start never times a file out.
+    capped = cap_here and _limit_resources(memory)
+    try:
+        conn.send(("ready", capped))
+    except OSError:
+        return
     while True:
         try:
             task = conn.recv()
@@ -86,12 +122,12 @@ def _serve(conn: Any, memory: int, fn: Callable[[str, str], FileResult]) -> None
         conn.send((i, fn(path, file)))
 
 
-def _context() -> Any:
-    if sys.platform.startswith("linux"):
-        ctx = mp.get_context("forkserver")
+def _context(method: str | None = None) -> Any:
+    method = method or start_method()
+    ctx = mp.get_context(method)
+    if method == "forkserver":
         ctx.set_forkserver_preload(["cxzy_xl.batch"])
-        return ctx
-    return mp.get_context("spawn")
+    return ctx
 
 
 @contextlib.contextmanager
@@ -111,19 +147,47 @@ def _main_hidden() -> Iterator[None]:
             setattr(main, k, v)
 
 
+def _memory_used(proc: psutil.Process) -> int:
+    info = proc.memory_info()
+    # On Windows the working set (rss) shrinks when the system pages a process out while its
+    # committed memory (vms there: the pagefile-backed private bytes) keeps growing.
+    return max(info.rss, info.vms) if os.name == "nt" else info.rss
+
+
 class _Worker:
-    def __init__(self, ctx: Any, memory: int, fn: Callable[[str, str], FileResult]) -> None:
+    """One worker process: starting until it says ready, then idle or busy with one task."""
+
+    def __init__(self, ctx: Any, memory: int, cap_here: bool, fn: Callable[[str, str], FileResult]) -> None:
         self.conn, child = ctx.Pipe()
-        self.proc = ctx.Process(target=_serve, args=(child, memory, fn), daemon=True)
+        self.proc = ctx.Process(target=_serve, args=(child, memory, cap_here, fn), daemon=True)
         with _main_hidden():
             self.proc.start()
         child.close()
+        self.ready = False
+        self.watch: psutil.Process | None = None
         self.task: int | None = None
-        self.since = 0.0
+        self.since = time.monotonic()  # of the start-up, then of the current task
+
+    def started(self, capped: bool, watch: bool) -> None:
+        self.ready = True
+        if watch or not capped:
+            with contextlib.suppress(psutil.Error):
+                self.watch = psutil.Process(self.proc.pid)
 
     def give(self, i: int, path: str, file: str) -> None:
         self.task, self.since = i, time.monotonic()
         self.conn.send((i, path, file))
+
+    def deadline(self, timeout: float) -> float:
+        return self.since + (START_TIMEOUT if not self.ready else timeout if self.task is not None else 1e9)
+
+    def memory(self) -> int:
+        if self.watch is None or self.task is None:
+            return 0
+        try:
+            return _memory_used(self.watch)
+        except psutil.Error:  # it is gone: its pipe tells the parent so
+            return 0
 
     def stop(self, kill: bool = False) -> None:
         if kill:
@@ -140,74 +204,112 @@ class _Worker:
         self.conn.close()
 
 
+def _gb(n: int) -> str:
+    return f"{round(n / 2**30, 1):g}GB"
+
+
 def read_files_isolated(tasks: Sequence[tuple[str, str]], workers: int | None = None,
-                        timeout: float = FILE_TIMEOUT, memory: int = WORKER_MEMORY,
+                        timeout: float = FILE_TIMEOUT, memory: int | None = None,
                         progress: Callable[[int, int], None] | None = None,
-                        fn: Callable[[str, str], FileResult] = process_file) -> list[FileResult]:
-    """Run ``fn`` (:func:`process_file`) over (path, shown name) pairs in worker processes, in order."""
+                        fn: Callable[[str, str], FileResult] = process_file,
+                        method: str | None = None, guard: str | None = None) -> list[FileResult]:
+    """Run ``fn`` (:func:`process_file`) over (path, shown name) pairs in worker processes, in order.
+
+    ``timeout`` is per file and counts from the moment a started worker receives it. ``memory``
+    (bytes) caps each worker, by ``guard`` (:func:`memory_guard` unless given); by default
+    :data:`WORKER_MEMORY`, and under the watchdog no more than a fair share of this machine's memory.
+    ``method`` is the start method (:func:`start_method` unless given)."""
     n = len(tasks)
     results: list[FileResult | None] = [None] * n
     if n == 0:
         return []
-    ctx = _context()
+    ctx = _context(method)
+    guard = guard if guard in MEMORY_GUARDS else memory_guard()
+    size = max(1, min(workers or os.cpu_count() or 1, n))
+    if memory is None:
+        memory = WORKER_MEMORY
+        if guard == "watchdog":  # resident memory, unlike an address-space cap, is what the PC has
+            memory = min(memory, max(2**30, psutil.virtual_memory().total // (size + 1)))
+    cap_here = guard == "rlimit"
     queue = deque(range(n))
     pool: list[_Worker] = []
     done = 0
+    failed_starts = 0
 
-    def feed(w: _Worker) -> bool:
-        if not queue:
-            return False
-        i = queue.popleft()
-        w.give(i, *tasks[i])
-        return True
+    def finish(i: int, res: FileResult) -> None:
+        nonlocal done
+        results[i] = res
+        done += 1
+        if progress:
+            progress(done, n)
 
-    def lost(w: _Worker, why: str) -> None:
-        i = w.task
-        assert i is not None
+    def lost(i: int, why: str) -> None:
         path, file = tasks[i]
-        results[i] = FileResult(path, file, readable=False, findings=[make(Code.FILE_UNREADABLE, file, detail=why)])
+        finish(i, FileResult(path, file, readable=False, findings=[make(Code.FILE_UNREADABLE, file, detail=why)]))
 
-    size = max(1, min(workers or os.cpu_count() or 1, n))
+    def renew(w: _Worker) -> None:
+        w.stop(kill=True)
+        pool.remove(w)
+        if queue:
+            pool.append(_Worker(ctx, memory, cap_here, fn))
+
+    def failed_start(w: _Worker) -> None:
+        nonlocal failed_starts
+        failed_starts += 1
+        if failed_starts >= _START_FAILURES and not any(x.ready for x in pool):
+            while queue:
+                lost(queue.popleft(), "无法启动读取文件的后台进程，请关闭部分程序后重试；如仍不行，请联系技术支持")
+        renew(w)
+
     for _ in range(size):
-        w = _Worker(ctx, memory, fn)
-        pool.append(w)
-        feed(w)
+        pool.append(_Worker(ctx, memory, cap_here, fn))
     try:
         while done < n:
-            busy = [w for w in pool if w.task is not None]
             now = time.monotonic()
-            wait_for = max(0.05, min(timeout - (now - w.since) for w in busy))
-            ready = wait([w.conn for w in busy], timeout=wait_for)
-            for w in busy:
-                replace_it = False
+            wait_for = min((w.deadline(timeout) for w in pool), default=now + WATCH_INTERVAL) - now
+            if any(w.watch is not None and w.task is not None for w in pool):
+                wait_for = min(wait_for, WATCH_INTERVAL)
+            ready = wait([w.conn for w in pool], timeout=max(0.01, wait_for))
+            for w in list(pool):
                 if w.conn in ready:
                     try:
-                        i, res = w.conn.recv()
-                        results[i] = res
+                        msg = w.conn.recv()
                     except (EOFError, OSError):
-                        lost(w, "文件内容异常，读取时程序中止（可能是文件过大或已损坏），请用Excel打开检查后重新保存报送")
-                        replace_it = True
-                elif time.monotonic() - w.since > timeout:
-                    lost(w, f"读取超过{int(timeout)}秒仍未完成，文件可能过大或异常，请删除多余内容后重新报送")
-                    replace_it = True
-                else:
+                        if w.task is None:
+                            failed_start(w)
+                        else:
+                            lost(w.task, "文件内容异常，读取时程序中止（可能是文件过大或已损坏），请用Excel打开检查后重新保存报送")
+                            renew(w)
+                        continue
+                    if w.ready:
+                        finish(*msg)
+                        w.task = None
+                    else:
+                        failed_starts = 0
+                        w.started(capped=msg[1], watch=guard == "watchdog")
+                elif time.monotonic() > w.deadline(timeout):
+                    if w.task is None:
+                        failed_start(w)
+                    else:
+                        lost(w.task, f"读取超过{int(timeout)}秒仍未完成，文件可能过大或异常，请删除多余内容后重新报送")
+                        renew(w)
                     continue
-                done += 1
-                if progress:
-                    progress(done, n)
-                w.task = None
-                if replace_it:
-                    w.stop(kill=True)
-                    pool.remove(w)
-                    if queue:
-                        fresh = _Worker(ctx, memory, fn)
-                        pool.append(fresh)
-                        feed(fresh)
-                else:
-                    feed(w)
+                elif w.memory() > memory:
+                    assert w.task is not None
+                    lost(w.task, f"读取时占用内存超过{_gb(memory)}，文件可能过大或异常，请删除多余内容后重新保存报送")
+                    renew(w)
+                    continue
+                if w.ready and w.task is None and queue:
+                    i = queue.popleft()
+                    try:
+                        w.give(i, *tasks[i])
+                    except OSError:  # it died idle: not this file's doing
+                        w.task = None
+                        queue.appendleft(i)
+                        renew(w)
     finally:
         for w in pool:
-            w.stop(kill=w.task is not None)
+            w.stop(kill=w.task is not None or not w.ready)
     return [r for r in results if r is not None]
 
 
@@ -293,6 +395,15 @@ def _pick_newest(group: list[FileResult]) -> FileResult:
     return max(group, key=key)
 
 
+def _not_counted(findings: Iterable[Finding]) -> list[Finding]:
+    """The cell findings of an older copy that was not used. The office may still want to see them,
+    so they stay in the problem list, but as 提示: they are not the branch's errors or warnings, and
+    every total (the command's count, its exit code, a branch's 错误数/警告数) counts by severity."""
+    note = "（重复报送未采用的文件，不计入错误、警告数）"
+    return [f if f.severity is Severity.INFO else replace(f, severity=Severity.INFO, message=f.message + note)
+            for f in findings]
+
+
 def collect_files(inbox: Path) -> tuple[list[Path], list[Finding]]:
     """The spreadsheets in the inbox (recursively); lock files and other files are skipped (info)."""
     files, skipped = [], []
@@ -316,7 +427,6 @@ def build_batch(results: list[FileResult], registry: Registry | None = None,
         findings.extend(registry.findings)
     status: dict[str, str] = {}
     for res in results:
-        findings.extend(res.findings)
         status[res.file] = "已读取" if res.readable else "无法读取"
     readable = [r for r in results if r.readable]
     if not settings.period:
@@ -346,6 +456,11 @@ def build_batch(results: list[FileResult], registry: Registry | None = None,
                 findings.append(make(Code.DUPLICATE_SUBMISSION, other.file, branch_code=other.code,
                                      detail=newest.file))
                 status[other.file] = "重复报送（未采用）"
+    for res in results:
+        if status[res.file] == "重复报送（未采用）":
+            findings.extend(_not_counted(res.findings))
+        else:
+            findings.extend(res.findings)
     used.sort(key=lambda r: (r.code, r.file))
     known = {b.code: b for b in registry.branches} if registry else {}
     if registry:
