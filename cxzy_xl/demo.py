@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from . import schema
-from .files import is_ours
+from .files import is_ours, refused
 from .normalize import id_check_digit, period_end, period_label
 from .schema import Branch
 from .templates import branch_filename, write_branch_workbook, write_registry
@@ -313,8 +313,16 @@ def make_demo(folder: str | os.PathLike[str] = "cxzy-demo", n_branches: int = 31
     """Write a registry and filled branch workbooks into ``folder`` (its 收件箱 holds the files).
     ``committee`` and ``prefix`` make other townships, e.g. for a county's roll-up. The folder must be
     new, empty or an earlier demo (else :class:`DemoRefused`); an earlier demo's files are replaced."""
-    rng = random.Random(seed)
     out = Path(folder)
+    try:
+        return _make_demo(out, n_branches, seed, members_n, messy, committee, prefix)
+    except OSError as exc:  # the folder, the marker, the lock file and the note; workbooks raise their own
+        raise refused(getattr(exc, "filename", None) or out, exc) from exc
+
+
+def _make_demo(out: Path, n_branches: int, seed: int, members_n: int | None, messy: bool, committee: str,
+               prefix: str) -> Demo:
+    rng = random.Random(seed)
     for old in _earlier_demo(out):
         old.unlink(missing_ok=True)
     inbox = out / INBOX

@@ -12,7 +12,7 @@ from collections.abc import Iterable
 from pathlib import Path
 
 from . import schema
-from .files import AUTHOR, FEEDBACK_ID, NameSet, atomic, safe_filename
+from .files import AUTHOR, FEEDBACK_ID, NameSet, atomic, refused, safe_filename
 from .findings import Code, Finding, Severity
 
 SHEET = schema.FINDINGS_SHEET
@@ -40,7 +40,10 @@ def write_feedback(findings: Iterable[Finding], inbox: str | os.PathLike[str], o
 
     root = Path(inbox)
     out = Path(outdir)
-    out.mkdir(parents=True, exist_ok=True)
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise refused(out, exc) from exc
     if out.resolve() == root.resolve():
         raise ValueError("feedback must not be written into the inbox")
     by_file: dict[str, list[Finding]] = defaultdict(list)

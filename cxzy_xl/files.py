@@ -121,6 +121,11 @@ def _reason(exc: BaseException) -> str:
     return f"{getattr(exc, 'strerror', None) or exc}。请检查磁盘和文件夹后重试。"
 
 
+def refused(path: str | os.PathLike[str], exc: OSError) -> WriteRefused:
+    """The WriteRefused for an OSError met while preparing an output (a folder, a small text file)."""
+    return WriteRefused(path, _reason(exc))
+
+
 def _os_error(exc: BaseException) -> OSError | None:
     """The OSError behind an exception: xlsxwriter wraps its own as FileCreateError(original)."""
     if isinstance(exc, OSError):
@@ -171,7 +176,7 @@ def atomic(path: str | os.PathLike[str], *, replace: bool = True, mark: str = ""
         fd, name = tempfile.mkstemp(suffix=final.suffix, prefix=TMP_PREFIX, dir=final.parent)
         os.close(fd)
     except OSError as exc:
-        raise WriteRefused(final, _reason(exc)) from exc
+        raise refused(final, exc) from exc
     tmp = Path(name)
     target = Target(tmp, final)
     try:

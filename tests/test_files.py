@@ -265,3 +265,13 @@ def test_cli_exit_3_and_saved_beside(township, tmp_path, monkeypatch):
     result = run("check", inbox, "-q", "-o", tmp_path / "问题清单.xlsx")
     assert result.exit_code == 3 and "无法写入" in result.output and "问题清单.xlsx" in result.output
     assert "Traceback" not in result.output
+
+
+def test_demo_where_no_folder_can_be_made_exits_3(tmp_path, monkeypatch):
+    (tmp_path / "报表.txt").write_text("x", encoding="utf-8")
+    result = run("demo", tmp_path / "报表.txt" / "示例", "--branches", 16)
+    assert result.exit_code == 3 and "无法写入" in result.output and "Traceback" not in result.output
+    monkeypatch.chdir(tmp_path)
+    read_only(monkeypatch)
+    result = run("demo", "d", "--branches", 16)
+    assert result.exit_code == 3 and "支部名单.xlsx" in result.output and "没有写入权限" in result.output
