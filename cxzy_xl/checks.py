@@ -13,7 +13,7 @@ from __future__ import annotations
 import datetime as dt
 import logging
 from collections.abc import Callable, Iterable, Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from fractions import Fraction
 from functools import partial
 from typing import Any
@@ -80,6 +80,18 @@ class FileResult:
         return a1(row - 1, col) if col is not None else ""
 
 
+INT_LIMIT = 2**63 - 1  # the largest integer the batch's Int64 columns hold
+
+
+def _normalize(f: schema.Field, raw: Any, epoch1904: bool) -> Any:
+    """normalize_value, and an integer too large for the batch's integer columns is out of range
+    (no count on a branch form comes near it; kept, it would end the run when the batch is typed)."""
+    norm = normalize_value(f, raw, epoch1904)
+    if f.kind is schema.Kind.INT and norm.ok and norm.value is not None and abs(norm.value) > INT_LIMIT:
+        return replace(norm, error=Code.OUT_OF_RANGE, detail=f"不大于{INT_LIMIT}")
+    return norm
+
+
 def _cell_findings(f: schema.Field, raw: Any, norm: Any, common: dict[str, Any]) -> Iterator[Finding]:
     if norm.error is not None:
         yield make(norm.error, value=display(raw), detail=norm.detail, **common)
@@ -138,7 +150,7 @@ def check_book(book: RawBook, file: str, sheets: tuple[Sheet, ...] | None = None
                     findings.append(make(Code.FORMULA_NO_VALUE, **common))
                     rec.values[f.label] = [None]
                     continue
-                norm = normalize_value(f, value, epoch1904)
+                norm = _normalize(f, value, epoch1904)
                 findings.extend(_cell_findings(f, value, norm, common))
                 rec.values[f.label] = [norm.value if norm.ok else None]
             if sheet.name == schema.INFO_SHEET:
@@ -177,7 +189,7 @@ def check_book(book: RawBook, file: str, sheets: tuple[Sheet, ...] | None = None
                                                  column=f.label, cell=a1(r, c)))
                         out.append(None)
                         continue
-                    norm = normalize_value(f, value, epoch1904)
+                    norm = _normalize(f, value, epoch1904)
                     if norm.error is None and not norm.changed:
                         out.append(norm.value)
                         continue
@@ -206,8 +218,6 @@ def check_book(book: RawBook, file: str, sheets: tuple[Sheet, ...] | None = None
 def _with_code(f: Finding, code: str) -> Finding:
     if f.branch_code:
         return f
-    from dataclasses import replace
-
     return replace(f, branch_code=code)
 
 
@@ -317,7 +327,8 @@ def _declared_finding(ctx: RuleContext, sheet: str, rule: Rule, row: Any) -> Fin
     raise TypeError(f"no finding for {rule!r}")
 
 
-def _declared(ctx: RuleContext, sheet: Sheet, rule: Rule) -> Iterator[Finding]:
+def declared_findings(ctx: RuleContext, sheet: Sheet, rule: Rule) -> Iterator[Finding]:
+    """The findings of one declared rule of ``sheet`` over the batch."""
     df = ctx.tables[sheet.name]
     for row in _rows(df, violations(rule, df, ctx.tables)):
         yield _declared_finding(ctx, sheet.name, rule, row)
@@ -484,7 +495,7 @@ RULES: tuple[CodeRule, ...] = (
 
 def all_rules() -> list[CodeRule]:
     """Every rule the batch is checked by: each sheet's declared rules, then the one-off rules."""
-    declared = [CodeRule(f"{sheet.name}：{rule.title}", partial(_declared, sheet=sheet, rule=rule))
+    declared = [CodeRule(f"{sheet.name}：{rule.title}", partial(declared_findings, sheet=sheet, rule=rule))
                 for sheet in schema.BRANCH_SHEETS for rule in sheet.rules]
     return declared + list(RULES)
 
@@ -526,4 +537,5 @@ def check_rules(tables: dict[str, pd.DataFrame], results: dict[str, FileResult],
     return out
 
 
-__all__ = ["FileResult", "SheetRecords", "all_rules", "check_book", "check_rules", "violations"]
+__all__ = ["CodeRule", "FileResult", "RuleContext", "SheetRecords", "all_rules", "check_book", "check_rules",
+           "declared_findings", "violations"]
