@@ -1,7 +1,8 @@
 """From bytes on disk to raw cell values with their positions.
 
-A file is sniffed by its bytes, guarded against zip and XML bombs, and read with python-calamine
-(xlsx, xls, ods). Sheets are found by name and tables by their header text, so inserted title rows,
+A file is sniffed by its bytes, guarded against zip and XML bombs (OOXML and ODS alike), and read with
+python-calamine (xlsx, xlsm, xlsb, xls, ods); other spreadsheet formats are refused with the format to
+save in. Sheets are found by name and tables by their header text, so inserted title rows,
 reordered and extra columns and blank rows still read. Nothing here judges a value: the cells go
 on, with their A1 positions, to normalisation and checks.
 """
