@@ -271,9 +271,8 @@ def test_a_never_filled_template_is_one_finding(tmp_path, prefilled):
     empty = next(f for f in batch.findings if f.code.name == "EMPTY_TEMPLATE")
     assert empty.message.startswith("空白模板，尚未填写") and empty.severity.value == "error"
     cxzy_xl.write_result(cxzy_xl.aggregate(batch), tmp_path / "汇总.xlsx")
-
-
-def test_one_filled_cell_is_not_a_blank_template(tmp_path):
-    path = write_branch_workbook(tmp_path / "t.xlsx", data={"考核测评": {"领导班子好": 18}})
-    codes = {f.code.name for f in read(path).findings}
-    assert "EMPTY_TEMPLATE" not in codes and "REQUIRED" in codes
+    # one filled cell and it is a report, with its required cells asked for one by one
+    write_branch_workbook(inbox / "T001.xlsx", branch, committee="德新镇党委", period="2011Q2",
+                          data={"考核测评": {"领导班子好": 18}})
+    codes = {f.code.name for f in read_folder(inbox, reg, isolate=False).findings}
+    assert "EMPTY_TEMPLATE" not in codes and "MISSING_SUBMISSION" not in codes and "REQUIRED" in codes

@@ -80,3 +80,5 @@ def test_finding_codes_are_distinct_and_cover_the_spec():
     for name in spec:
         assert name in Code.__members__
     assert Code.DUPLICATE_SUBMISSION.severity.value == "warning" and Code.NORMALISED.severity.value == "info"
+    # contract 1.1
+    assert Code.EMPTY_TEMPLATE.severity.value == "error" and Code.RULE_FAILED.severity.value == "error"
