@@ -275,8 +275,10 @@ def read_files_isolated(tasks: Sequence[tuple[str, str]], workers: int | None = 
                     try:
                         msg = w.conn.recv()
                     except (EOFError, OSError):
-                        if w.task is None:
+                        if not w.ready:
                             failed_start(w)
+                        elif w.task is None:  # died idle: no file of ours to blame
+                            renew(w)
                         else:
                             lost(w.task, "文件内容异常，读取时程序中止（可能是文件过大或已损坏），请用Excel打开检查后重新保存报送")
                             renew(w)
