@@ -1,8 +1,11 @@
 """Read a folder of submissions (or one workbook) into typed DataFrames and findings.
 
 Untrusted files are read in worker processes with a memory and a time limit: a file that kills its
-worker (a native crash, a Rust abort, running out of memory) or hangs costs only its own
-FILE_UNREADABLE finding, and a fresh worker takes the next file.
+worker (a native crash, a Rust abort, running out of memory), grows it past the memory limit or
+hangs costs only its own FILE_UNREADABLE finding, and a fresh worker takes the next file. The memory
+limit is the worker's own address-space limit on Linux and, where there is none (Windows, macOS),
+the parent's watchdog over each worker's memory; CXZY_MEMORY_GUARD=watchdog and CXZY_START_METHOD
+let Linux run the code Windows runs.
 """
 
 from __future__ import annotations
@@ -31,7 +34,7 @@ from .read import SPREADSHEET_SUFFIXES, Registry, Unreadable, load_book, parse_a
 from .schema import Kind, Settings
 
 FILE_TIMEOUT = 60.0  # seconds for one file
-WORKER_MEMORY = 4 * 2**30  # bytes of address space for one worker
+WORKER_MEMORY = 4 * 2**30  # bytes for one worker: of address space (rlimit), or resident (watchdog)
 
 DTYPES = {Kind.INT: "Int64", Kind.NUMBER: "Float64", Kind.DATE: "datetime64[ns]"}
 
