@@ -1,11 +1,13 @@
 """Checks, in two kinds.
 
 * Cell checks follow from the schema (REQUIRED, BAD_TYPE, BAD_CHOICE, OUT_OF_RANGE, BAD_ID_NUMBER,
-  BAD_PHONE, and NORMALISED for what was read by normalising it). They run per file, in the worker
-  that read it: :func:`check_book`.
-* Rules are written once each and run over the batch's DataFrames: INCONSISTENT, COUNT_MISMATCH,
-  UNKNOWN_MEMBER, DUPLICATE_MEMBER, OVERDUE, RATING_QUOTA, PROBATION_OVERDUE, OUT_OF_PERIOD:
-  :func:`check_rules`.
+  BAD_PHONE, and NORMALISED for what was read by normalising it; EMPTY_TEMPLATE for a template nobody
+  filled in). They run per file, in the worker that read it: :func:`check_book`.
+* Rules run over the batch's DataFrames (:func:`check_rules`): the cross-field rules each sheet
+  declares in the schema (INCONSISTENT, UNKNOWN_MEMBER; :func:`violations`), and the one-off rules
+  written as code here, which take their names and values from the schema: COUNT_MISMATCH,
+  DUPLICATE_MEMBER, OVERDUE, RATING_QUOTA, PROBATION_OVERDUE, OUT_OF_PERIOD, 身份证号 vs 性别/出生日期.
+  A rule that raises all the same becomes RULE_FAILED for the files it could not check.
 """
 
 from __future__ import annotations
