@@ -25,7 +25,7 @@ import pandas as pd
 from . import schema
 from .findings import Code, Finding, make
 from .normalize import display, id_birth_date, is_blank, normalize_value
-from .read import RawBook, a1, locate_form, locate_table
+from .read import RawBook, RawSheet, a1, locate_form, locate_table
 from .schema import DateOrder, MemberRef, NotMoreThan, RequiredWhen, Rule, Settings, Sheet, SumNotMore, spoken
 
 SUPPORTED_VERSIONS = {str(schema.VERSION)}
@@ -104,6 +104,15 @@ def _cell_findings(f: schema.Field, raw: Any, norm: Any, common: dict[str, Any])
         yield make(Code.NORMALISED, value=display(raw), detail=display(norm.value), **common)
 
 
+def _unusable(raw: RawSheet, r: int, c: int, common: dict[str, Any]) -> Finding | None:
+    """A cell whose value the file does not hold: a formula never calculated, or an error value."""
+    if (r, c) in raw.missing_cache:
+        return make(Code.FORMULA_NO_VALUE, **common)
+    if (r, c) in raw.errors:
+        return make(Code.CELL_ERROR, value=raw.errors[(r, c)], **common)
+    return None
+
+
 def check_book(book: RawBook, file: str, sheets: tuple[Sheet, ...] | None = None) -> FileResult:
     """Read every schema sheet of a branch workbook into typed values, with the cell findings."""
     sheets = sheets or schema.BRANCH_SHEETS
@@ -148,8 +157,9 @@ def check_book(book: RawBook, file: str, sheets: tuple[Sheet, ...] | None = None
                 if not (sheet.name == schema.INFO_SHEET and f.label in schema.PREFILLED):
                     filled = filled or not is_blank(value) or (r, c) in raw.missing_cache
                 common = dict(file=file, sheet=sheet.name, row=r + 1, column=f.label, cell=a1(r, c))
-                if (r, c) in raw.missing_cache:
-                    findings.append(make(Code.FORMULA_NO_VALUE, **common))
+                unusable = _unusable(raw, r, c, common)
+                if unusable is not None:
+                    findings.append(unusable)
                     rec.values[f.label] = [None]
                     continue
                 norm = _normalize(f, value, epoch1904)
@@ -180,9 +190,9 @@ def check_book(book: RawBook, file: str, sheets: tuple[Sheet, ...] | None = None
                 out = []
                 for r in table.rows:
                     value = raw.cell(r, c)
-                    if (r, c) in raw.missing_cache:
-                        findings.append(make(Code.FORMULA_NO_VALUE, file, sheet=sheet.name, row=r + 1,
-                                             column=f.label, cell=a1(r, c)))
+                    if (r, c) in raw.missing_cache or (r, c) in raw.errors:
+                        findings.append(_unusable(raw, r, c, dict(  # type: ignore[arg-type]
+                            file=file, sheet=sheet.name, row=r + 1, column=f.label, cell=a1(r, c))))
                         out.append(None)
                         continue
                     if is_blank(value):

@@ -50,6 +50,7 @@ class Code(Enum):
     PROBATION_OVERDUE = (Severity.WARNING, "{detail}")
     OUT_OF_PERIOD = (Severity.WARNING, "“{column}”{value} 不在创先争优活动期间（{detail}），请核对")
     FORMULA_NO_VALUE = (Severity.ERROR, "“{column}”是公式，但文件里没有保存计算结果，请在Excel中打开后保存一次，或直接填写数值")
+    CELL_ERROR = (Severity.ERROR, "“{column}”显示错误值“{value}”（公式出错或引用的单元格已删除），请改为正确的内容")
     WRONG_PERIOD = (Severity.ERROR, "报告期为“{value}”，本次汇总的是{detail}，本文件未计入，请核对报告期")
     NORMALISED = (Severity.INFO, "“{column}”的“{value}”已按“{detail}”读取")
     SKIPPED = (Severity.INFO, "已跳过：{detail}")

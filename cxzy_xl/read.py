@@ -59,6 +59,7 @@ class RawSheet:
     name: str
     rows: list[list[Any]]  # from A1: rows[r][c] is the cell at row r, column c (0-based)
     missing_cache: set[tuple[int, int]] = field(default_factory=set)  # formulas without a cached value
+    errors: dict[tuple[int, int], str] = field(default_factory=dict)  # cells holding #DIV/0!, #REF!…
 
     def cell(self, r: int, c: int) -> Any:
         if r < len(self.rows) and c < len(self.rows[r]):
@@ -161,6 +162,7 @@ _FAR_VALUE = re.compile(rb'\sr="[A-Z]{3}\d+"[^>]*(?<!/)>\s*<(?!/)')
 _VALUE_CELL = re.compile(rb'<(?:\w+:)?c\b[^>]*(?<!/)>\s*<(?!/)')
 _ROW_END = re.compile(rb"</(?:\w+:)?row>|<(?:\w+:)?row\b")
 _FORMULA = re.compile(rb"<(?:\w+:)?f[\s>/]")
+_ERROR_CELL = re.compile(rb'<(?:\w+:)?c [^>]*t="e"')
 TOO_LARGE = "工作表行列数过多，请删除多余的行列后重新报送"
 
 
@@ -229,10 +231,12 @@ def _guard_ods_extent(xml: bytes) -> None:
         raise Unreadable("文件已损坏，无法读取，请用Excel打开检查后重新保存报送") from exc
 
 
-def _missing_caches(data: bytes, sheet_names: list[str]) -> dict[str, set[tuple[int, int]]]:
-    """Formula cells with no cached value, per sheet (xlsx only). openpyxl wrote such files; Excel
-    would recompute them, we cannot, and reading them as blank would lose a figure silently."""
-    out: dict[str, set[tuple[int, int]]] = {}
+def _unusable_cells(data: bytes, sheet_names: list[str]) -> dict[str, tuple[set[tuple[int, int]], dict[tuple[int, int], str]]]:
+    """Per sheet (xlsx only): formula cells with no cached value, and cells holding an error value
+    (#DIV/0!, #REF!…). openpyxl writes the first kind; Excel would recompute them, we cannot. calamine
+    hands both over as "", so without this scan a figure, or a row holding only an error, would be
+    lost silently."""
+    out: dict[str, tuple[set[tuple[int, int]], dict[tuple[int, int], str]]] = {}
     zf = zipfile.ZipFile(io.BytesIO(data))
     paths = [n for n in zf.namelist() if n.startswith("xl/worksheets/sheet") and n.endswith(".xml")]
     if not paths:
@@ -248,19 +252,22 @@ def _missing_caches(data: bytes, sheet_names: list[str]) -> dict[str, set[tuple[
         if path not in zf.namelist():
             continue
         xml = zf.read(path)
-        if not _FORMULA.search(xml):
+        if not (_FORMULA.search(xml) or _ERROR_CELL.search(xml)):
             continue
         from defusedxml.ElementTree import fromstring
 
         root = fromstring(xml)
         ns = {"m": "http://schemas.openxmlformats.org/spreadsheetml/2006/main"}
-        cells = set()
+        cells: set[tuple[int, int]] = set()
+        errors: dict[tuple[int, int], str] = {}
         for c in root.iterfind(".//m:sheetData/m:row/m:c", ns):
             f = c.find("m:f", ns)
             v = c.find("m:v", ns)
-            if f is not None and (v is None or v.text in (None, "")) and c.get("t") != "str":
+            if c.get("t") == "e":
+                errors[parse_a1(c.get("r", ""))] = (v.text if v is not None and v.text else "#错误")
+            elif f is not None and (v is None or v.text in (None, "")) and c.get("t") != "str":
                 cells.add(parse_a1(c.get("r", "")))
-        out[_unescape(name)] = cells
+        out[_unescape(name)] = (cells, errors)
     return out
 
 
@@ -347,10 +354,10 @@ def load_book(path: str | Path, sheets: tuple[str, ...] | None = None) -> RawBoo
         if path.suffix.lower() in (".et", ".ett"):
             raise Unreadable("WPS表格（.et）格式的文件无法读取，请在WPS中“另存为”xlsx格式（Excel工作簿）再报送") from exc
         raise Unreadable("文件已损坏，无法读取，请用Excel打开检查后重新保存报送") from exc
-    missing: dict[str, set[tuple[int, int]]] = {}
+    unusable: dict[str, tuple[set[tuple[int, int]], dict[tuple[int, int], str]]] = {}
     if kind == "ooxml":
         try:
-            missing = _missing_caches(data, wb.sheet_names)
+            unusable = _unusable_cells(data, wb.sheet_names)
         except Exception as exc:
             raise Unreadable("文件已损坏，无法读取，请用Excel打开检查后重新保存报送") from exc
     out: dict[str, RawSheet] = {}
@@ -369,7 +376,12 @@ def load_book(path: str | Path, sheets: tuple[str, ...] | None = None) -> RawBoo
             if name == schema.META_SHEET:
                 meta = {str(r[0]).strip(): _meta_value(r[1]) for r in rows if len(r) > 1 and r[0]}
                 continue
-            out[name] = RawSheet(name, rows, missing.get(name, set()))
+            no_cache, errors = unusable.get(name, (set(), {}))
+            for (r, c), text in errors.items():  # the error's text keeps its row from reading as blank
+                if r < len(rows):
+                    rows[r].extend([None] * (c + 1 - len(rows[r])))
+                    rows[r][c] = text
+            out[name] = RawSheet(name, rows, no_cache, errors)
     except Unreadable:
         raise
     except Exception as exc:

@@ -144,6 +144,24 @@ def test_merged_cells_apply_to_the_whole_area(tmp_path):
     assert codes(batch) == []
 
 
+def test_error_values_are_findings_and_keep_their_row(tmp_path):
+    # openpyxl stores "#DIV/0!" and "#REF!" as error cells (t="e"), as Excel does for a failed formula;
+    # the reader hands those over as blank unless we look
+    path = write_clean(tmp_path / "t.xlsx")
+
+    def spoil(wb):
+        wb["为民办实事"]["D3"] = "#DIV/0!"
+        wb["党员名册"]["N6"] = "#REF!"  # a row that holds nothing but an error value
+
+    edit(path, spoil)
+    batch = read(path)
+    found = [(f.code.name, f.sheet, f.cell, f.value) for f in batch.findings if f.code.name == "CELL_ERROR"]
+    assert found == [("CELL_ERROR", "党员名册", "N6", "#REF!"), ("CELL_ERROR", "为民办实事", "D3", "#DIV/0!")]
+    assert pd.isna(batch["为民办实事"]["投入资金（万元）"][0])
+    assert batch["党员名册"]["来源行"].tolist()[-1] == 6
+    assert ("REQUIRED", "党员名册", "B6") in codes(batch)
+
+
 def test_formulas_use_cached_values_and_a_missing_cache_is_a_finding(tmp_path):
     import xlsxwriter
 
