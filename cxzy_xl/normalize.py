@@ -97,6 +97,11 @@ def to_number(raw: Any, field_label: str = "", integer: bool = False) -> Norm:
         value, changed = float(raw), False
         if not math.isfinite(value):
             return Norm(error=Code.BAD_TYPE, detail=want)
+    elif isinstance(raw, dt.date) and _day(raw) < _SERIAL_AS_DATE_BEFORE:
+        # A number whose cell format the reader took for a date (python-calamine does so for Gnumeric's
+        # .xls "0.##"): 18 comes back as 1900-01-18. No one types such a date into a count or an amount,
+        # so it is the number it was stored as.
+        value, changed = _excel_serial(raw), False
     elif isinstance(raw, str):
         parsed, _ = _num_text(raw, field_label)
         if parsed is None:
@@ -111,6 +116,21 @@ def to_number(raw: Any, field_label: str = "", integer: bool = False) -> Norm:
         return Norm(int(value), changed)
     value = round(value, 10)
     return Norm(int(value) if value.is_integer() and isinstance(raw, int) else value, changed)
+
+
+_SERIAL_AS_DATE_BEFORE = dt.date(1950, 1, 1)  # serial 18264: far above any count or amount of a branch
+
+
+def _day(value: dt.date) -> dt.date:
+    return value.date() if isinstance(value, dt.datetime) else value
+
+
+def _excel_serial(value: dt.date) -> float:
+    """The 1900-based Excel serial a date was read from (1900-01-01 is 1; Excel's phantom 1900-02-29
+    shifts every later date by one)."""
+    moment = value if isinstance(value, dt.datetime) else dt.datetime.combine(value, dt.time())
+    base = dt.datetime(1899, 12, 31) if moment < dt.datetime(1900, 3, 1) else dt.datetime(1899, 12, 30)
+    return round((moment - base) / dt.timedelta(days=1), 10)
 
 
 def _plain_number(value: float) -> str:

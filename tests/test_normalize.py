@@ -54,6 +54,15 @@ def test_fractions_are_not_integers():
     assert to_number(True, integer=True).error is Code.BAD_TYPE
 
 
+def test_a_number_read_as_an_early_date_is_its_serial_again():
+    # a reader that takes a number's cell format for a date hands 18 over as 1900-01-18
+    assert to_number(dt.date(1900, 1, 18)).value == 18
+    assert to_number(dt.datetime(1900, 1, 29, 21, 36)).value == 29.9
+    assert to_number(dt.date(1900, 4, 29), integer=True).value == 120  # past Excel's phantom 1900-02-29
+    assert to_number(dt.date(1900, 1, 18)).changed is False
+    assert to_number(dt.date(2011, 5, 7)).error is Code.BAD_TYPE  # a real date typed into a number
+
+
 @given(dates)
 def test_dates_in_every_form(d):
     forms = [f"{d.year}-{d.month}-{d.day}", f"{d:%Y/%m/%d}", f"{d.year}.{d.month}.{d.day}",
