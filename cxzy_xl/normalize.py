@@ -347,8 +347,39 @@ def period_label(period: str) -> str:
     return f"{year}年度"
 
 
+_SURROUNDING = " \t\r\n\u3000\xa0\u200b\ufeff"
+_MEMO: dict[tuple[int, type, Any, bool], tuple[Field, Norm]] = {}
+_MEMO_LIMIT = 200_000
+
+
 def normalize_value(f: Field, raw: Any, epoch1904: bool = False) -> Norm:
+    """What a typed value means for its field. Staff type the same dates, choices and 是/否 over and
+    over, so results are remembered per field and value (the field is kept beside its result, so a
+    field that is gone cannot lend its id to a new one's answers)."""
+    key = (id(f), type(raw), raw, epoch1904)
+    try:
+        hit = _MEMO.get(key)
+    except TypeError:  # an unhashable value: nothing a reader returns, but never a crash
+        return _normalize(f, raw, epoch1904)
+    if hit is not None and hit[0] is f:
+        return hit[1]
+    norm = _normalize(f, raw, epoch1904)
+    if len(_MEMO) >= _MEMO_LIMIT:
+        _MEMO.clear()
+    _MEMO[key] = (f, norm)
+    return norm
+
+
+def _normalize(f: Field, raw: Any, epoch1904: bool) -> Norm:
     """Dispatch on the field's kind; range checks come after a successful parse."""
+    norm = _parse(f, raw, epoch1904)
+    if norm.changed and norm.ok and isinstance(raw, str) and display(norm.value) == raw.strip(_SURROUNDING):
+        # spaces around a value are how cells get typed, not a different value: no finding for them
+        return Norm(norm.value, False, norm.error, norm.detail)
+    return norm
+
+
+def _parse(f: Field, raw: Any, epoch1904: bool) -> Norm:
     kind = f.kind
     quick = _already_canonical(f, raw)
     if quick is not None:

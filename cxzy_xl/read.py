@@ -154,15 +154,16 @@ def _guard_zip(data: bytes, kind: str) -> None:
         raise Unreadable(damaged) from exc
 
 
-_ROW_REF = re.compile(rb'<(?:\w+:)?row\b[^>]*?\br="(\d+)"')
+# Patterns open with a literal so that re scans for it instead of trying at every "<" (a 77 KB sheet:
+# 0.5 ms against 0.08 ms); only a row reference is r=" followed by digits (cell references start with letters).
+_FAR_ROW_REF = re.compile(rb'r="(\d{6,})"')
 # A cell in column AAA (703) or beyond that holds something: its tag is not self-closed and the next
 # tag opens <v>, <is> or <f>. Styled empty cells (<c r="AAA1" s="3"/>, Gnumeric writes 16,384 of them
 # for a formatted row) do not count. Only three-letter columns are looked at: one search, no per-cell work.
-_FAR_VALUE = re.compile(rb'\sr="[A-Z]{3}\d+"[^>]*(?<!/)>\s*<(?!/)')
+_FAR_VALUE = re.compile(rb'r="[A-Z]{3}\d+"[^>]*(?<!/)>\s*<(?!/)')
 _VALUE_CELL = re.compile(rb'<(?:\w+:)?c\b[^>]*(?<!/)>\s*<(?!/)')
 _ROW_END = re.compile(rb"</(?:\w+:)?row>|<(?:\w+:)?row\b")
 _FORMULA = re.compile(rb"<(?:\w+:)?f[\s>/]")
-_ERROR_CELL = re.compile(rb'<(?:\w+:)?c [^>]*t="e"')
 TOO_LARGE = "工作表行列数过多，请删除多余的行列后重新报送"
 
 
@@ -170,9 +171,9 @@ def _guard_extent(xml: bytes) -> None:
     """Refuse a sheet whose values reach past our limits before calamine sizes a grid for it: a single
     cell at XFD1048576 makes some calamine versions abort the whole process (tafia/calamine#693).
     Only cells holding something count: formatting whole rows or sheets is not an extent."""
-    if _FAR_VALUE.search(xml):
+    if any(xml[m.start() - 1:m.start()].isspace() for m in _FAR_VALUE.finditer(xml)):
         raise Unreadable(TOO_LARGE)
-    for m in _ROW_REF.finditer(xml):
+    for m in _FAR_ROW_REF.finditer(xml):
         if int(m.group(1)) <= MAX_ROWS:
             continue
         # a far row: refused if it holds a value cell (styled empty rows are skipped, one by one)
@@ -252,7 +253,9 @@ def _unusable_cells(data: bytes, sheet_names: list[str]) -> dict[str, tuple[set[
         if path not in zf.namelist():
             continue
         xml = zf.read(path)
-        if not (_FORMULA.search(xml) or _ERROR_CELL.search(xml)):
+        # cheap tests first: a formula with content ends in </f> (or </x:f>; a shared formula's other
+        # cells are self-closed but its first cell is not), an error cell carries t="e"
+        if not (b't="e"' in xml or ((b"</f>" in xml or b":f>" in xml) and _FORMULA.search(xml))):
             continue
         from defusedxml.ElementTree import fromstring
 

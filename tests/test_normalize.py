@@ -92,9 +92,21 @@ def test_yes_no_spellings(alias, pad):
     assert norm.ok and norm.value == YES_NO_SYNONYMS[alias]
 
 
+@given(st.sampled_from(["社区", "2011-05-07", "26", "13812345678", "是", "张伟", "43052219680312123X"]),
+       st.sampled_from(["", " ", "\u3000", "\xa0", "\t", "\n"]), st.sampled_from(["", " ", "\u3000", "\n"]))
+def test_surrounding_whitespace_alone_is_not_a_finding(text, before, after):
+    for sheet in BRANCH_SHEET.values():
+        for f in sheet.fields:
+            plain = normalize_value(f, text)
+            padded = normalize_value(f, before + text + after)
+            assert padded.value == plain.value and padded.error == plain.error
+            if plain.ok and not plain.changed:
+                assert not padded.changed, (f.label, repr(before + text + after))
+
+
 def test_choices_with_extra_words_or_spaces():
     org = BRANCH_SHEET["基本信息"].field("党组织类型")
-    cases = {"村党支部": "村", " 社区 ": "社区", "卫生院": "医疗卫生", "镇机关党支部": "机关", "非公有制企业": "非公企业",
+    cases = {"村党支部": "村", " 社区党支部 ": "社区", "卫生院": "医疗卫生", "镇机关党支部": "机关", "非公有制企业": "非公企业",
              "老龄党支部": "离退休"}
     for raw, want in cases.items():
         norm = normalize_value(org, raw)
