@@ -13,7 +13,7 @@ from pathlib import Path
 
 from . import schema
 from .files import AUTHOR, FEEDBACK_ID, NameSet, atomic, refused, safe_filename
-from .findings import Code, Finding, Severity
+from .findings import Code, Finding, Severity, for_reading
 
 SHEET = schema.FINDINGS_SHEET
 FILL = {Severity.ERROR: "FFFFC7CE", Severity.WARNING: "FFFFEB9C"}
@@ -102,7 +102,7 @@ def _write(wb, items: list[Finding], target: Path) -> Path:  # type: ignore[no-u
         c.font = bold
         c.fill = PatternFill("solid", fgColor="FFDDEBF7")
     order = {Severity.ERROR: 0, Severity.WARNING: 1, Severity.INFO: 2}
-    for i, f in enumerate(sorted(items, key=lambda f: order[f.severity]), 1):
+    for i, f in enumerate(sorted(for_reading(items), key=lambda f: order[f.severity]), 1):
         ws.append([i, f.sheet, f.cell, f.severity.label, f.message, f.value])
         row = ws.max_row
         if f.cell and f.sheet and not standalone and f.sheet in wb.sheetnames:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import asdict, dataclass
 from enum import Enum
 from typing import Any
@@ -79,6 +80,7 @@ class Finding:
     column: str = ""
     cell: str = ""
     value: str = ""
+    detail: str = ""  # what the message says beyond the value: for NORMALISED, the value as read
 
     def to_dict(self) -> dict[str, Any]:
         d = asdict(self)
@@ -94,7 +96,43 @@ def make(code: Code, file: str, *, branch_code: str = "", sheet: str = "", row: 
     shown = "" if value is None else str(value)
     message = code.template.format(sheet=sheet, column=column, value=shown, detail=detail)
     return Finding(code=code, file=file, message=message, severity=severity or code.severity,
-                   branch_code=branch_code, sheet=sheet, row=row, column=column, cell=cell, value=shown)
+                   branch_code=branch_code, sheet=sheet, row=row, column=column, cell=cell, value=shown,
+                   detail=detail)
+
+
+NORMALISED_SUMMARY = "“{column}”{cells}：{count}个值已按标准写法读取，如“{value}”读作“{detail}”"
+
+
+def for_reading(findings: Iterable[Finding]) -> list[Finding]:
+    """The findings as a person reads them in a workbook: errors and warnings first, one row each, in
+    their order; then NORMALISED once per file × sheet × column (cell range, count, an example), then
+    the other notes. Hundreds of lines saying that ２６ was read as 26 would bury the real errors;
+    the full list stays in ``--format json`` and in a notebook's ``batch.findings``."""
+    findings = list(findings)
+    serious = [f for f in findings if f.severity is not Severity.INFO]
+    groups: dict[tuple[str, str, str], list[Finding]] = {}
+    notes = []
+    for f in findings:
+        if f.severity is not Severity.INFO:
+            continue
+        if f.code is Code.NORMALISED:
+            groups.setdefault((f.file, f.sheet, f.column), []).append(f)
+        else:
+            notes.append(f)
+    summaries = []
+    for group in groups.values():
+        first = group[0]
+        if len(group) == 1:
+            summaries.append(first)
+            continue
+        rows = sorted(group, key=lambda f: f.row or 0)
+        cells = f"{rows[0].cell}:{rows[-1].cell}"
+        message = NORMALISED_SUMMARY.format(column=first.column, cells=cells, count=len(group), value=first.value,
+                                            detail=first.detail)
+        summaries.append(Finding(code=Code.NORMALISED, file=first.file, message=message, severity=Severity.INFO,
+                                 branch_code=first.branch_code, sheet=first.sheet, row=rows[0].row,
+                                 column=first.column, cell=cells, value=first.value, detail=first.detail))
+    return serious + summaries + notes
 
 
 FINDING_COLUMNS = ("file", "branch_code", "sheet", "cell", "row", "column", "severity", "code", "message", "value")
