@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
+import json
 import math
+import numbers
 import os
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -184,6 +187,60 @@ def _print(ws: Any, name: str, header_row: int, landscape: bool = True) -> None:
     ws.set_footer(f"&C&\"{FONT}\"{name}　第 &P 页，共 &N 页")
 
 
+# Wide tables print on A4 landscape at a fixed scale across as many pages as they need, never shrunk
+# to one page wide: 10 pt type at 85 % prints at 8.5 pt. Fitting 37 columns to one page width printed
+# them at about 5 pt.
+PRINT_SCALE = 85
+_MARGIN_IN = 0.3
+_PAGE_PX = (11.69 - 2 * _MARGIN_IN) * 96 * 100 / PRINT_SCALE * 0.97  # A4 landscape; a little slack
+# Figures that belong together start a printed page together where they can.
+_FIGURE_GROUPS = ("党员数", "承诺数", "活动次数", "办实事项目数", "民情件数", "示范岗数", "五个好得分", "综合得分")
+
+
+def _column_px(width: float) -> int:
+    return int(width * 7 + 5)  # xlsxwriter's (and Excel's default font's) character-to-pixel rule
+
+
+def page_breaks(columns: Sequence[str], widths: Sequence[float], repeated: int) -> list[int]:
+    """Columns to start a new printed page at: each page holds the repeated columns and then as many
+    whole groups of figures as fit, a group wider than a page is split by column."""
+    room = _PAGE_PX - sum(_column_px(w) for w in widths[:repeated])
+    groups: list[list[int]] = []
+    for c in range(repeated, len(columns)):
+        if not groups or columns[c] in _FIGURE_GROUPS:
+            groups.append([])
+        groups[-1].append(c)
+    breaks: list[int] = []
+    used = 0.0
+    for group in groups:
+        width = sum(_column_px(widths[c]) for c in group)
+        if used and used + width > room:
+            breaks.append(group[0])
+            used = 0.0
+        for c in group:
+            px = _column_px(widths[c])
+            if used and used + px > room:
+                breaks.append(c)
+                used = 0.0
+            used += px
+    return breaks
+
+
+def _print_wide(ws: Any, name: str, columns: Sequence[str], widths: Sequence[float], header_rows: tuple[int, int],
+                title_cols: int, header: str = "") -> None:
+    """A4 landscape at :data:`PRINT_SCALE`, header rows and the first ``title_cols`` columns on every page."""
+    ws.set_paper(9)
+    ws.set_landscape()
+    ws.set_print_scale(PRINT_SCALE)
+    ws.repeat_rows(*header_rows)
+    ws.repeat_columns(0, title_cols - 1)
+    ws.set_v_pagebreaks(page_breaks(columns, widths, title_cols))
+    ws.set_margins(left=_MARGIN_IN, right=_MARGIN_IN, top=0.6, bottom=0.5)
+    if header:
+        ws.set_header(f"&L&\"{FONT}\"{header}")
+    ws.set_footer(f"&C&\"{FONT}\"{name}　第 &P 页，共 &N 页")
+
+
 def _figure_width(name: str) -> float:
     if name == "党组织名称":
         return 24
@@ -192,28 +249,42 @@ def _figure_width(name: str) -> float:
     return max(7.5, min(text_width(name) / 2 + 2, 12))
 
 
+def figure_rows(df: pd.DataFrame, total: pd.DataFrame | None) -> list[list[Any]]:
+    """The body of a figure table (支部汇总, 下级汇总, 分类汇总) as written: one row per row of ``df``,
+    then the 合计 row. The roll-up recomputes these from 数据 to find cells edited since."""
+    cols = list(df.columns)
+    rows = [list(r) for r in df.itertuples(index=False)]
+    if total is not None and len(total):
+        trow = total.iloc[0]
+        rows.append(["合计", *(trow[col] if col in total.columns else None for col in cols[1:])])
+    return rows
+
+
+def figure_tables(by_branch: pd.DataFrame | None, by_unit: pd.DataFrame | None, by_type: pd.DataFrame,
+                  total: pd.DataFrame) -> list[tuple[str, pd.DataFrame, pd.DataFrame, int]]:
+    """The result's figure sheets: (name, rows, 合计, columns repeated when printed)."""
+    first = (schema.ROLLUP_CHILD_SHEET, by_unit, total, 1) if by_unit is not None else \
+        (schema.BRANCHES_SHEET, by_branch if by_branch is not None else pd.DataFrame(), total, 2)
+    return [first, (schema.TYPES_SHEET, by_type[by_type["党组织类型"] != "合计"], total, 1)]
+
+
 def _write_figure_table(wb: Any, st: ResultStyles, name: str, title: str, df: pd.DataFrame,
-                        total: pd.DataFrame | None, freeze_cols: int) -> Any:
+                        total: pd.DataFrame | None, freeze_cols: int, title_cols: int = 1, unit: str = "") -> Any:
     ws = wb.add_worksheet(name)
     cols = list(df.columns)
+    widths = [_figure_width(col) for col in cols]
     ws.set_row(0, 26)
     ws.write_string(0, 0, title, st.title)
     ws.set_row(1, 44)
     for c, col in enumerate(cols):
         ws.write_string(1, c, col, st.header)
-        ws.set_column(c, c, _figure_width(col))
-    for r, row in enumerate(df.itertuples(index=False), start=2):
+        ws.set_column(c, c, widths[c])
+    body = figure_rows(df, total)
+    for r, row in enumerate(body, start=2):
+        is_total = total is not None and len(total) > 0 and r == len(body) + 1
         for c, v in enumerate(row):
-            write_cell(ws, r, c, v, st.for_figure(cols[c]))
+            write_cell(ws, r, c, v, st.for_figure(cols[c], total=is_total))
     last = len(df) + 1
-    if total is not None and len(total):
-        r = last + 1
-        trow = total.iloc[0]
-        for c, col in enumerate(cols):
-            v = trow[col] if col in total.columns else None
-            if c == 0:
-                v = "合计"
-            write_cell(ws, r, c, v, st.for_figure(col, total=True))
     if len(df):
         for col in cols:
             c = cols.index(col)
@@ -234,7 +305,7 @@ def _write_figure_table(wb: Any, st: ResultStyles, name: str, title: str, df: pd
                                                       "format": st.good})
     ws.freeze_panes(2, freeze_cols)
     ws.autofilter(1, 0, max(last, 2), len(cols) - 1)
-    _print(ws, name, 1)
+    _print_wide(ws, name, cols, widths, (0, 1), min(title_cols, len(cols)) or 1, unit)
     return ws
 
 
@@ -524,14 +595,11 @@ def _draw_result(tmp: Path, summary: Any, mask: bool, generated_at: dt.datetime,
     st = ResultStyles(wb)
     _write_overview(wb, st, summary, generated_at, rollup)
     period = period_label(summary.period) if summary.period else ""
-    if rollup:
-        units = summary.by_unit
-        _write_figure_table(wb, st, schema.ROLLUP_CHILD_SHEET, f"{schema.ROLLUP_CHILD_SHEET}（{period}）", units,
-                            summary.total, 1)
-    else:
-        _write_figure_table(wb, st, schema.BRANCHES_SHEET, f"支部汇总（{period}）", summary.by_branch, summary.total, 3)
-    by_type = summary.by_type[summary.by_type["党组织类型"] != "合计"]
-    _write_figure_table(wb, st, schema.TYPES_SHEET, f"分类汇总（{period}）", by_type, summary.total, 1)
+    header = f"{summary.unit}　{period}" if summary.unit else period
+    for name, df, total, title_cols in figure_tables(summary.by_branch, summary.by_unit, summary.by_type,
+                                                     summary.total):
+        freeze = 3 if name == schema.BRANCHES_SHEET else 1
+        _write_figure_table(wb, st, name, f"{name}（{period}）", df, total, freeze, title_cols, header)
     write_findings_sheet(wb, st, summary.findings)
     missing = summary.missing
     _write_plain_table(wb, st, schema.MISSING_SHEET, missing, {"党组织名称": 26, "联系电话": 14, "单位名称": 20},
@@ -548,20 +616,83 @@ def _draw_result(tmp: Path, summary: Any, mask: bool, generated_at: dt.datetime,
         data.insert(0, "单位名称", summary.unit)
     data = data[[*DATA_ID, *BASE_COLUMNS]]
     ws = wb.add_worksheet(schema.RESULT_DATA_SHEET)
+    widths = [24.0 if col == "党组织名称" else max(8.0, min(text_width(col) + 2, 24)) for col in data.columns]
     for c, col in enumerate(data.columns):
         ws.write_string(0, c, col, st.header)
-        ws.set_column(c, c, max(8.0, min(text_width(col) + 2, 24)))
+        ws.set_column(c, c, widths[c])
     write_frame(ws, data, 1, st)
     ws.freeze_panes(1, 0)
+    # 数据 is what the next level rolls up: protected (no password) against slips, and printable on
+    # its own terms for whoever wants it on paper.
+    _print_wide(ws, schema.RESULT_DATA_SHEET, list(data.columns), widths, (0, 0), 3,
+                f"{header}　数据（逐级汇总用，请勿修改）")
+    ws.protect("")
     meta = {"template_id": schema.RESULT_ID, "template_version": schema.VERSION, "level": summary.level,
             "unit": summary.unit, "report_period": summary.period, "expected": summary.expected,
-            "generated_at": generated_at.isoformat(timespec="seconds"), "masked": "1" if mask else "0"}
+            "generated_at": generated_at.isoformat(timespec="seconds"), "masked": "1" if mask else "0",
+            "data_digest": data_digest(_data_rows(data)),
+            "grade_thresholds": json.dumps([[n, t] for n, t in summary.settings.thresholds], ensure_ascii=False)}
+    if summary.by_unit is not None:
+        # 数据 holds the children's rows one child after another: the roll-up above needs to know
+        # where each ends to recompute 下级汇总 (单位名称 there names the township, not the child).
+        meta["children"] = json.dumps([[u, int(n)] for u, n in zip(summary.by_unit["单位名称"],
+                                                                   summary.by_unit["党组织数"], strict=True)],
+                                      ensure_ascii=False)
     ms = wb.add_worksheet(schema.META_SHEET)
     for r, (k, v) in enumerate(meta.items()):
         ms.write_string(r, 0, k)
         ms.write_string(r, 1, str(v))
+    ms.protect("")
     ms.hide()
     wb.close()
+
+
+def canonical(value: Any) -> str:
+    """A 数据 cell's value as the digest sees it, the same whichever program saved the file since:
+    numbers to the 15 significant digits spreadsheet programs keep, text without surrounding spaces,
+    empty cells empty."""
+    if isinstance(value, str):
+        return value.strip()
+    if _blank(value):
+        return ""
+    if isinstance(value, bool):
+        return "TRUE" if value else "FALSE"
+    if isinstance(value, numbers.Real):
+        x = float(value)
+        if not math.isfinite(x):
+            return ""
+        text = f"{x:.15g}"
+        return "0" if text == "-0" else text
+    if isinstance(value, (dt.datetime, dt.date)):
+        return value.isoformat()
+    return str(value).strip()
+
+
+def data_digest(rows: Iterable[Sequence[Any]]) -> str:
+    """sha256 over 数据's rows (header included) as :func:`canonical` values; rows with nothing in
+    them and empty cells at a row's end are left out, as programs may keep or drop them. The writer
+    records it in _meta; the roll-up recomputes it from what it reads."""
+    h = hashlib.sha256()
+    for row in rows:
+        cells = [canonical(v) for v in row]
+        while cells and not cells[-1]:
+            cells.pop()
+        if cells:
+            h.update(("\x1f".join(cells) + "\x1e").encode("utf-8"))
+    return h.hexdigest()
+
+
+def _data_rows(data: pd.DataFrame) -> Iterable[list[Any]]:
+    """数据 as :func:`write_frame` writes it: the header, then numbers as floats and the rest as text."""
+    yield list(data.columns)
+    columns = []
+    for col in data.columns:
+        s = data[col]
+        if pd.api.types.is_numeric_dtype(s) and not pd.api.types.is_bool_dtype(s):
+            columns.append(s.to_numpy(dtype="float64", na_value=float("nan")).tolist())
+        else:
+            columns.append([None if _blank(v) else str(v) for v in s.tolist()])
+    yield from (list(r) for r in zip(*columns, strict=True))
 
 
 def _new_result_workbook(tmp: Path, summary: Any, generated_at: dt.datetime) -> Any:

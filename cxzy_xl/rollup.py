@@ -2,12 +2,25 @@
 
 Each child result workbook carries, in its 数据 sheet, one row per branch with the additive base
 columns. The roll-up concatenates those rows and recomputes every figure from them, so its figures
-equal exactly what aggregating all the branches at once would give: rates are never averaged.
+equal what aggregating all the branches at once would give: rates are never averaged. "Equal" means
+counts exactly and every other figure to the 15 significant digits spreadsheet programs keep (a
+result re-saved by LibreOffice keeps 15).
+
+What an official sees and may edit is 支部汇总 (下级汇总 in a roll-up's result) and 分类汇总, not 数据:
+each is recomputed from 数据 and every cell that disagrees is a RESULT_EDITED warning at its cell. 数据
+itself is checked against the digest the writer recorded in _meta. The roll-up always goes by 数据.
+
+Children are read in the isolated worker processes branch files are read in: a child that cannot be
+read, or takes its reader down, costs only its own FILE_UNREADABLE finding.
 """
 
 from __future__ import annotations
 
+import json
+import math
+import numbers
 import os
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -15,18 +28,22 @@ from typing import Any
 import pandas as pd
 
 from . import schema
-from .aggregate import BASE_COLUMNS, GROUP_FIGURES, Summary, _group_sum, figures, summarise
-from .findings import Code, Finding, Severity
+from .aggregate import BASE_COLUMNS, FIGURE, GROUP_FIGURES, Summary, _group_sum, figures, summarise
+from .batch import read_files_isolated
+from .checks import FileResult
+from .findings import Code, Finding, Severity, make
 from .normalize import is_blank, period_label
-from .output import DATA_ID, FINDING_HEADERS
-from .read import Unreadable, load_book
+from .output import DATA_ID, FINDING_HEADERS, data_digest, figure_rows, figure_tables
+from .read import RawBook, RawSheet, Unreadable, a1, load_book
 from .schema import Settings
 
 _SEVERITY_BY_LABEL = {s.label: s for s in Severity}
+REL_15 = 1e-14  # two figures within this of each other agree to 15 significant digits
 
 
 class RollupError(Exception):
-    """A child file that cannot be rolled up; the message is for the office (Chinese)."""
+    """Nothing to roll up, or a refusal (mixed periods, one unit twice); the message is for the office
+    (Chinese). :func:`read_result` raises it for a child it cannot read."""
 
 
 @dataclass
@@ -37,7 +54,7 @@ class ChildResult:
     level: int
     expected: int
     base: pd.DataFrame
-    findings: list[Finding]
+    findings: list[Finding]  # RESULT_EDITED first, then the child's own 问题清单
     missing: pd.DataFrame
 
 
@@ -73,9 +90,11 @@ def read_result(path: str | os.PathLike[str]) -> ChildResult:
     base = _table(data.rows, schema.RESULT_DATA_SHEET, (*DATA_ID, *BASE_COLUMNS))
     for c in DATA_ID:
         base[c] = base[c].map(lambda v: "" if is_blank(v) else str(v))
+    _refuse_text_in_data(data, path.name)
     for c in BASE_COLUMNS:
-        base[c] = pd.to_numeric(base[c], errors="raise").fillna(0).astype("float64")
-    findings: list[Finding] = []
+        base[c] = pd.to_numeric(base[c], errors="coerce").fillna(0).astype("float64")
+    findings: list[Finding] = [*_check_digest(data, meta, path.name),
+                               *_check_figures(book, base, meta, int(meta.get("level") or 1), path.name)]
     problems = book.sheet(schema.FINDINGS_SHEET)
     if problems is not None:
         for _, row in _table(problems.rows, schema.FINDINGS_SHEET, FINDING_HEADERS).iterrows():
@@ -107,12 +126,218 @@ def _text(v: Any) -> str:
     return str(v)
 
 
+def _number(v: Any) -> float | None:
+    if isinstance(v, bool):
+        return None
+    if isinstance(v, numbers.Real):
+        return float(v)
+    if isinstance(v, str):
+        try:
+            return float(v.strip().replace(",", ""))
+        except ValueError:
+            return None
+    return None
+
+
+def _refuse_text_in_data(data: RawSheet, file: str) -> None:
+    header = [_text(h).strip() for h in (data.rows[0] if data.rows else [])]
+    where = [header.index(c) for c in BASE_COLUMNS if c in header]
+    for r, row in enumerate(data.rows[1:], start=1):
+        for c in where:
+            v = row[c] if c < len(row) else None
+            if not is_blank(v) and _number(v) is None:
+                raise RollupError(f"{file} 的“{schema.RESULT_DATA_SHEET}”工作表{a1(r, c)}应为数字，现为“{v}”，"
+                                  "不能用于逐级汇总")
+
+
+# --- edits since the result was written -------------------------------------------------------
+
+def _edited(file: str, sheet: str, detail: str, *, cell: str = "", column: str = "", value: Any = "",
+            branch_code: str = "") -> Finding:
+    return make(Code.RESULT_EDITED, file, sheet=sheet, cell=cell, column=column, value=value, detail=detail,
+                branch_code=branch_code)
+
+
+def _check_digest(data: RawSheet, meta: dict[str, str], file: str) -> list[Finding]:
+    """数据 against the digest its writer recorded; a result from before digests were recorded has none."""
+    recorded = meta.get("data_digest", "")
+    if not recorded or data_digest(data.rows) == recorded:
+        return []
+    name = schema.RESULT_DATA_SHEET
+    return [_edited(file, name, f"“{name}”工作表在汇总表生成之后被修改过（与生成时记录的校验值不一致），"
+                                "汇总按修改后的数据表计算")]
+
+
+def _unit_rows(parts: list[tuple[str, pd.DataFrame]]) -> pd.DataFrame:
+    """下级汇总: one row per child unit, its figures recomputed from its branches' base rows."""
+    rows = []
+    for unit, base in parts:
+        figs = figures(_group_sum(base, None))
+        row: dict[str, Any] = {"单位名称": unit, "党组织数": len(base)}
+        row.update({f.name: figs[f.name].iloc[0] for f in GROUP_FIGURES})
+        rows.append(row)
+    return pd.DataFrame(rows)
+
+
+def _segments(base: pd.DataFrame, meta: dict[str, str], level: int) -> list[tuple[str, pd.DataFrame]] | None:
+    """A roll-up's 数据 split back into its children: by the row counts the writer recorded, or, in a
+    county result written before those were, by 单位名称 (the township); None when it cannot be told."""
+    try:
+        children = json.loads(meta["children"]) if meta.get("children") else None
+    except ValueError:
+        children = None
+    if children and sum(int(n) for _, n in children) == len(base):
+        parts, start = [], 0
+        for unit, n in children:
+            parts.append((str(unit), base.iloc[start:start + int(n)]))
+            start += int(n)
+        return parts
+    if level == 2 and not meta.get("children"):
+        return [(str(u), g) for u, g in base.groupby("单位名称", sort=False)]
+    return None
+
+
+def _settings(meta: dict[str, str]) -> Settings | None:
+    """The grade thresholds the child was graded with, if it recorded them (等次 is checked only then)."""
+    try:
+        thresholds = json.loads(meta["grade_thresholds"]) if meta.get("grade_thresholds") else None
+        return Settings(thresholds=tuple((str(n), float(t)) for n, t in thresholds)) if thresholds else None
+    except (ValueError, TypeError):
+        return None
+
+
+def _check_figures(book: RawBook, base: pd.DataFrame, meta: dict[str, str], level: int,
+                   file: str) -> list[Finding]:
+    """Each visible figure sheet against what its writer would write from 数据."""
+    settings = _settings(meta)
+    by_branch, by_type, total = summarise(base, settings or Settings())
+    if settings is None:
+        by_branch = by_branch.drop(columns=["等次"])
+    by_unit = None
+    if level > 1:
+        parts = _segments(base, meta, level)
+        if parts is None:
+            by_unit = pd.DataFrame()
+        else:
+            by_unit = _unit_rows(parts)
+    out: list[Finding] = []
+    for name, df, tot, _ in figure_tables(by_branch, by_unit, by_type, total):
+        if by_unit is not None and by_unit.empty and name == schema.ROLLUP_CHILD_SHEET:
+            continue
+        out += _compare(book.sheet(name), name, list(df.columns), figure_rows(df, tot), file)
+    return out
+
+
+def _compare(raw: RawSheet | None, name: str, cols: list[str], expected: list[list[Any]], file: str) -> list[Finding]:
+    if raw is None:
+        return [_edited(file, name, f"“{name}”工作表已被删除")]
+    key = cols[0]
+    header_at = next((r for r, row in enumerate(raw.rows[:10])
+                      if key in [_text(v).strip() for v in row]), None)
+    if header_at is None:
+        return [_edited(file, name, f"“{name}”工作表的表头“{key}”已被改动或删除，无法与数据表核对")]
+    heads = [_text(v).strip() for v in raw.rows[header_at]]
+    at = {h: c for c, h in reversed(list(enumerate(heads))) if h}
+    out = [_edited(file, name, f"“{name}”工作表缺少“{col}”列") for col in cols if col not in at]
+    seen = [(r, row) for r, row in enumerate(raw.rows[header_at + 1:], start=header_at + 1)
+            if any(not is_blank(v) for v in row)]
+    key_col = at[key]
+
+    def key_of(row: list[Any]) -> str:
+        return _text(row[key_col] if key_col < len(row) else None).strip()
+
+    want = [_text(row[0]).strip() for row in expected]
+    have = [key_of(row) for _, row in seen]
+    if len(set(want)) == len(want) and len(set(have)) == len(have):
+        by_key = {k: i for i, k in enumerate(have)}
+        pairs = [(e, by_key.get(k)) for e, k in enumerate(want)]
+    else:  # keys repeat (branches without a code): row by row
+        pairs = [(e, e if e < len(seen) else None) for e in range(len(want))]
+    matched = {i for _, i in pairs if i is not None}
+    for e, i in pairs:
+        if i is None:
+            out.append(_edited(file, name, f"“{name}”工作表中“{want[e]}”一行已被删除"))
+            continue
+        r, row = seen[i]
+        for c, col in enumerate(cols):
+            if col not in at:
+                continue
+            cell = row[at[col]] if at[col] < len(row) else None
+            wanted = expected[e][c]
+            if not _same(cell, wanted):
+                ref = a1(r, at[col])
+                out.append(_edited(file, name, f"{name}!{ref} 与数据表不一致：{_shown(cell, wanted, col)}，"
+                                               "该表可能被手工修改，汇总按数据表计算",
+                                   cell=ref, column=col, value=_text(cell),
+                                   branch_code=want[e] if key == "党组织编码" else ""))
+    for i, (r, row) in enumerate(seen):
+        if i not in matched:
+            out.append(_edited(file, name, f"{name}!{a1(r, key_col)} 所在的一行（“{key_of(row)}”）不在数据表中，"
+                                           "该表可能被手工修改，汇总按数据表计算", cell=a1(r, key_col)))
+    return out
+
+
+def _is_blank_figure(v: Any) -> bool:
+    if is_blank(v):
+        return True
+    try:
+        return bool(pd.isna(v))
+    except (TypeError, ValueError):
+        return False
+
+
+def _same(cell: Any, wanted: Any) -> bool:
+    """Counts exactly, other figures to 15 significant digits, text without surrounding spaces."""
+    if _is_blank_figure(wanted):
+        return _is_blank_figure(cell) or _text(cell).strip() == ""
+    if isinstance(wanted, str):
+        return _text(cell).strip() == wanted.strip()
+    x, w = _number(cell), float(wanted)
+    if x is None:
+        return False
+    if w.is_integer():
+        return x == w
+    return math.isclose(x, w, rel_tol=REL_15, abs_tol=0.0)
+
+
+def _shown(cell: Any, wanted: Any, col: str) -> str:
+    """“what the cell holds ≠ what 数据 gives”, with as many digits as it takes to tell them apart."""
+    rate = col in FIGURE and FIGURE[col].kind == "rate"
+
+    def show(v: Any, digits: int) -> str:
+        if _is_blank_figure(v) or (isinstance(v, str) and not v.strip()):
+            return "（空）"
+        x = _number(v)
+        if x is None or isinstance(wanted, str):
+            return _text(v).strip()
+        return f"{x * 100:.{digits}g}%" if rate else f"{x:.{digits}g}"
+
+    for digits in (4, 6, 10, 15):
+        a, b = show(cell, digits), show(wanted, digits)
+        if a != b:
+            break
+    return f"{a} ≠ {b}"
+
+
 def rollup(paths: list[str | os.PathLike[str]], unit: str = "", allow_mixed_periods: bool = False,
-           settings: Settings | None = None) -> Summary:
-    """Roll result workbooks up one level. Raises :class:`RollupError` for files that cannot be."""
+           settings: Settings | None = None, *, isolate: bool = True,
+           progress: Callable[[int, int], None] | None = None,
+           reader: Callable[[str, str], ChildResult | FileResult] | None = None) -> Summary:
+    """Roll result workbooks up one level.
+
+    Each child is read by ``reader`` (:func:`read_child`) in an isolated worker process (in this one
+    with ``isolate=False``); a child that cannot be read is a FILE_UNREADABLE finding and the others
+    roll up. Raises :class:`RollupError` when no child can be read, when two children are the same
+    unit, or (unless ``allow_mixed_periods``) when their report periods differ."""
     if not paths:
         raise RollupError("没有指定下级汇总表")
-    children = [read_result(p) for p in paths]
+    tasks = [(str(p), Path(p).name) for p in paths]
+    fn = reader or read_child
+    read = read_files_isolated(tasks, progress=progress, fn=fn) if isolate else [fn(*t) for t in tasks]  # type: ignore[arg-type]
+    children = [c for c in read if isinstance(c, ChildResult)]
+    lost = [f for r in read if isinstance(r, FileResult) for f in r.findings]
+    if not children:
+        raise RollupError("；".join(_why(f) for f in lost) or "没有可以汇总的下级汇总表")
     seen: dict[str, Path] = {}
     for child in children:
         if child.unit in seen:
@@ -127,16 +352,27 @@ def rollup(paths: list[str | os.PathLike[str]], unit: str = "", allow_mixed_peri
     settings.committee = unit or settings.committee or "汇总"
     base = pd.concat([c.base for c in children], ignore_index=True)
     _, by_type, total = summarise(base, settings)
-    rows = []
-    for child in children:
-        sums = _group_sum(child.base, None)
-        figs = figures(sums)
-        row: dict[str, Any] = {"单位名称": child.unit, "党组织数": len(child.base)}
-        row.update({f.name: figs[f.name].iloc[0] for f in GROUP_FIGURES})
-        rows.append(row)
-    by_unit = pd.DataFrame(rows)
-    missing = pd.concat([c.missing for c in children], ignore_index=True) if children else pd.DataFrame()
-    findings = [f for c in children for f in c.findings]
+    by_unit = _unit_rows([(c.unit, c.base) for c in children])
+    missing = pd.concat([c.missing for c in children], ignore_index=True)
+    findings = lost + [f for c in children for f in c.findings]
     return Summary(by_branch=pd.DataFrame(), by_type=by_type, total=total, base=base, settings=settings,
                    findings=findings, missing=missing, expected=sum(c.expected for c in children),
                    by_unit=by_unit, level=max(c.level for c in children) + 1, unit=settings.committee)
+
+
+def _why(f: Finding) -> str:
+    return f.message if f.file in f.message else f"{f.file}：{f.message}"
+
+
+def read_child(path: str, file: str) -> ChildResult | FileResult:
+    """:func:`read_result` for a worker process: never raises; a child that cannot be read comes back
+    as a FileResult holding its FILE_UNREADABLE finding (what the worker pool gives for a lost one)."""
+    try:
+        return read_result(path)
+    except RollupError as exc:
+        detail = str(exc)
+    except (KeyboardInterrupt, SystemExit):
+        raise
+    except BaseException:  # noqa: BLE001 - pyo3's PanicException derives from BaseException
+        detail = "文件内容异常，读取时出错，请用Excel打开检查后重新保存"
+    return FileResult(path, file, readable=False, findings=[make(Code.FILE_UNREADABLE, file, detail=detail)])
