@@ -9,9 +9,11 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from enum import Enum
 from fractions import Fraction
+from types import MappingProxyType
 from typing import Any, Literal
 
 TEMPLATE_ID = "cxzy-branch"
@@ -486,9 +488,15 @@ FORM_SHEETS = tuple(s for s in BRANCH_SHEETS if s.layout == "form")
 TABLE_SHEETS = tuple(s for s in BRANCH_SHEETS if s.layout == "table")
 INFO_SHEET = "基本信息"
 
-# 基本信息's fields a pre-filled template already carries: a file with nothing else filled in was
-# never filled (EMPTY_TEMPLATE).
-PREFILLED = ("所属党委", "党组织名称", "党组织编码", "党组织类型", "上级党组织", "报告期")
+# 基本信息's fields a pre-filled template fills (templates.write_branch_workbook), each with where its
+# value comes from: "committee" and "period" are the registry's 设置, any other name is that attribute of
+# the registry's Branch; "a|b" is a, or b when a is empty. A file with nothing filled in beyond these
+# was never filled (EMPTY_TEMPLATE).
+PREFILLED: Mapping[str, str] = MappingProxyType({
+    "所属党委": "committee", "党组织名称": "name", "党组织编码": "code", "党组织类型": "type",
+    "上级党组织": "parent|committee", "报告期": "period"})
+# pre-filled and locked: the code is how the registry knows the branch
+PREFILLED_LOCKED = ("党组织编码",)
 
 # --- what the one-off rules (checks.py, written as code) judge by ----------------------------
 MEMBER_SEX, MEMBER_BORN, MEMBER_ID, MEMBER_JOINED, MEMBER_CLASS = "性别", "出生日期", "身份证号", "入党日期", "党员类别"
@@ -529,8 +537,10 @@ def _check_one_off_names() -> None:
     for label, values in wanted:
         if not set(values) <= set(roster.field(label).allowed):
             raise ValueError(f"{ROSTER_SHEET}.{label} has no choice among {values}")
-    for label in PREFILLED:
+    for label in (*PREFILLED, *PREFILLED_LOCKED):
         _INFO.field(label)
+    if not set(PREFILLED_LOCKED) <= set(PREFILLED):
+        raise ValueError(f"PREFILLED_LOCKED {PREFILLED_LOCKED} names a field that is not pre-filled")
     for label, _ in MEMBER_COUNTS:
         _INFO.field(label)
     for d in DEADLINES:

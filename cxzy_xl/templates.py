@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Any
 
 import xlsxwriter
+from xlsxwriter.utility import xl_col_to_name
 
 from . import schema
 from .files import AUTHOR, NameSet, atomic, safe_filename
@@ -21,6 +22,7 @@ FONT = "宋体"
 FIXED_TIME = dt.datetime(2011, 1, 1)
 BLANK_TEMPLATE_FILE = "支部填报表.xlsx"
 BLANK_REGISTRY_FILE = "支部名单.xlsx"
+XL_MAX_ROW = 1_048_575  # a sheet's last row, 0-based
 
 SheetData = Mapping[str, Any] | Sequence[Mapping[str, Any]]
 
@@ -62,13 +64,20 @@ class _Formats:
         self.para = fmt(text_wrap=True, valign="top")
         self.cell = fmt(locked=False, **border)
         self.locked_cell = fmt(locked=True, bg_color="#F2F2F2", **border)
-        self.kind = {
-            Kind.DATE: fmt(locked=False, num_format="yyyy-mm-dd", align="left", **border),
-            Kind.INT: fmt(locked=False, num_format="0", **border),
-            Kind.NUMBER: fmt(locked=False, num_format="0.##", **border),
-            Kind.ID_NUMBER: fmt(locked=False, num_format="@", **border),
-            Kind.PHONE: fmt(locked=False, num_format="@", **border),
+        kinds: dict[Kind, dict[str, Any]] = {
+            Kind.DATE: {"num_format": "yyyy-mm-dd", "align": "left"},
+            Kind.INT: {"num_format": "0"},
+            Kind.NUMBER: {"num_format": "0.##"},
+            Kind.ID_NUMBER: {"num_format": "@"},
+            Kind.PHONE: {"num_format": "@"},
         }
+        self.kind = {k: fmt(locked=False, **props, **border) for k, props in kinds.items()}
+        # A table's data cells carry no border or shading: Excel prints trailing pages of empty cells
+        # that have borders, so 200 pre-formatted roster rows would print as pages of blank grid. Rows
+        # that hold something get their border from a conditional format (row_border).
+        self.data = {k: fmt(locked=False, **props) for k, props in kinds.items()}
+        self.data_cell = fmt(locked=False)
+        self.row_border = wb.add_format(border)
         self.table_head = fmt(bold=True, bg_color="#DDEBF7", text_wrap=True, valign="top", **border)
         self.table_cell = fmt(text_wrap=True, valign="top", **border)
         self.table_req = fmt(text_wrap=True, valign="top", font_color="#C00000", bold=True, **border)
@@ -76,6 +85,9 @@ class _Formats:
 
     def for_field(self, f: Field) -> Any:
         return self.kind.get(f.kind, self.cell)
+
+    def for_data(self, f: Field) -> Any:
+        return self.data.get(f.kind, self.data_cell)
 
 
 def _validation(f: Field) -> dict[str, Any]:
@@ -159,21 +171,31 @@ def _write_table(wb: Any, fm: _Formats, sheet: Sheet, rows: Sequence[Mapping[str
     ws = wb.add_worksheet(sheet.name)
     ncols = len(sheet.fields)
     nrows = max(sheet.rows, len(rows) + 20)
-    ws.set_row(0, 28, fm.plain)
+    # Row heights without a row format, and the title row's cells formatted one by one: a row format
+    # covers all 16,384 columns, and Gnumeric writes each of them out as a styled empty cell.
+    ws.set_row(0, 28)
+    ws.set_row(1, 32)
+    for c in range(ncols):
+        ws.write_blank(0, c, None, fm.plain)  # locked, unlike the columns' format below
     ws.write_string(0, 0, sheet.title, fm.title)
     ws.write_string(0, min(3, ncols - 1), "红色表头为必填项；有下拉箭头的请从列表中选择；鼠标停在单元格上可看填写要求",
                     fm.legend)
-    ws.set_row(1, 32, fm.plain)
     for c, f in enumerate(sheet.fields):
-        ws.set_column(c, c, column_width(f), fm.for_field(f))
+        # the column's format is what a row typed below the pre-formatted ones gets (身份证号 as text)
+        ws.set_column(c, c, column_width(f), fm.for_data(f))
         ws.write_string(1, c, f.label, fm.header_req if f.required else fm.header)
         ws.data_validation(2, c, nrows + 1, c, _validation(f))
     for r in range(nrows):
         rec = rows[r] if r < len(rows) else {}
         for c, f in enumerate(sheet.fields):
-            _write_value(ws, r + 2, c, f, rec.get(f.label), fm.for_field(f))
+            _write_value(ws, r + 2, c, f, rec.get(f.label), fm.for_data(f))
+    # Every row holding something has borders, down to the sheet's last row: rows typed below the
+    # pre-formatted ones too.
+    ws.conditional_format(2, 0, XL_MAX_ROW, ncols - 1, {
+        "type": "formula", "criteria": f"=COUNTA($A3:${xl_col_to_name(ncols - 1)}3)>0", "format": fm.row_border})
     ws.freeze_panes(2, 0)
-    ws.print_area(0, 0, 1 + max(len(rows), 20), ncols - 1)
+    # No print area: Excel, WPS and LibreOffice then print the rows that hold something, however many
+    # were typed; a fixed area would cut off what was typed below it.
     _print_setup(ws, sheet, 2)
     _protect(ws)
 
@@ -263,15 +285,23 @@ def write_branch_workbook(path: str | os.PathLike[str], branch: Branch | None = 
     info: dict[str, Any] = dict(data.get(schema.INFO_SHEET, {}))  # type: ignore[arg-type]
     locked: set[str] = set()
     if branch is not None:
-        prefill = {"所属党委": committee, "党组织名称": branch.name, "党组织编码": branch.code,
-                   "党组织类型": branch.type, "上级党组织": branch.parent or committee,
-                   "报告期": period_label(period_norm) if period_norm else period}
-        for k, v in prefill.items():
+        for k, v in _prefill(branch, committee, period_label(period_norm) if period_norm else period).items():
             info.setdefault(k, v)
-        locked = {"党组织编码"}
+        locked = set(schema.PREFILLED_LOCKED)
     with atomic(path, replace=replace, mark=schema.TEMPLATE_ID, what="填报表") as target:
         _draw_branch_workbook(target.tmp, branch, info, locked, data, period_norm, generated_at)
     return target.path
+
+
+def _prefill(branch: Branch, committee: str, period: str) -> dict[str, str]:
+    """基本信息's pre-filled values, as schema.PREFILLED declares them."""
+    given = {"committee": committee, "period": period}
+
+    def value(source: str) -> str:
+        found = (given[s] if s in given else getattr(branch, s) for s in source.split("|"))
+        return next((v for v in found if v), "")
+
+    return {label: value(source) for label, source in schema.PREFILLED.items()}
 
 
 def _draw_branch_workbook(tmp: Path, branch: Branch | None, info: dict[str, Any], locked: set[str],

@@ -2,7 +2,11 @@
 
 import dataclasses
 import datetime as dt
+import re
+import shutil
+import subprocess
 from pathlib import Path
+from types import MappingProxyType
 
 import openpyxl
 import pytest
@@ -10,6 +14,7 @@ from click.testing import CliRunner
 from helpers import workbook_view
 
 from cxzy_xl import schema
+from cxzy_xl.batch import read_workbook
 from cxzy_xl.cli import main
 from cxzy_xl.read import load_book, locate_table
 from cxzy_xl.schema import Branch, Kind
@@ -174,3 +179,113 @@ def test_filled_values_keep_their_types(tmp_path):
     assert ws["B3"].value == dt.datetime(2011, 5, 7)
     assert ws["D3"].value == "=1+1" and ws["D3"].data_type == "s"  # staff text is never a formula
     assert ws["E3"].value == 30
+
+
+# --- printing: what was filled, with its headers; formats only where the table is ----------------
+
+ROSTER = schema.BRANCH_SHEET["党员名册"]
+RED_STAR = Branch("DX002", "红星村党支部", "村")
+
+
+def typed_60_members(tmp_path: Path) -> Path:
+    """A pre-filled template with 60 members typed in below its header, the way a clerk fills it."""
+    template = write_branch_workbook(tmp_path / "DX002.xlsx", RED_STAR, committee="德新镇党委", period="2011Q2")
+    wb = openpyxl.load_workbook(template)
+    ws = wb["党员名册"]
+    for i in range(1, 61):
+        row = i + 2
+        for label, value in (("序号", i), ("姓名", f"党员{i:02d}"), ("性别", "男"), ("身份证号", "430522198001011234")):
+            ws.cell(row=row, column=ROSTER.labels.index(label) + 1).value = value
+    wb.save(tmp_path / "filled.xlsx")
+    return tmp_path / "filled.xlsx"
+
+
+def test_a_filled_template_prints_every_row_with_its_headers(tmp_path):
+    wb = openpyxl.load_workbook(typed_60_members(tmp_path))
+    for sheet in schema.TABLE_SHEETS:
+        ws = wb[sheet.name]
+        # no fixed area: Excel, WPS and LibreOffice print the rows that hold something
+        assert not ws.print_area, sheet.name
+        assert ws.print_title_rows == "$1:$2"
+        assert ws.page_setup.paperSize == 9
+        assert ws.page_setup.orientation == ("landscape" if sheet.landscape else "portrait")
+        assert ws.sheet_properties.pageSetUpPr.fitToPage
+        # one page wide (1 is the attribute's default, written as absent), as many pages down as it takes
+        assert (ws.page_setup.fitToWidth or 1, ws.page_setup.fitToHeight) == (1, 0)
+    roster = wb["党员名册"]
+    assert roster.cell(row=62, column=ROSTER.labels.index("姓名") + 1).value == "党员60"
+
+
+def test_registry_table_has_no_fixed_print_area(tmp_path):
+    branches = [Branch(f"DX{i:03d}", f"第{i}支部", "村") for i in range(1, 36)]
+    ws = openpyxl.load_workbook(write_registry(tmp_path / "r.xlsx", branches))["支部名单"]
+    assert not ws.print_area
+    assert ws.print_title_rows == "$1:$2"
+
+
+@pytest.mark.skipif(shutil.which("soffice") is None or shutil.which("pdftotext") is None,
+                    reason="needs LibreOffice (soffice) and poppler-utils (pdftotext)")
+def test_libreoffice_prints_all_60_members_and_no_pages_of_empty_grid(tmp_path):
+    filled = typed_60_members(tmp_path)
+    # a profile of its own: a running soffice with the default profile would take the job and drop it
+    subprocess.run(["soffice", "--headless", f"-env:UserInstallation={(tmp_path / 'lo').as_uri()}",
+                    "--convert-to", "pdf", "--outdir", str(tmp_path), str(filled)],
+                   check=True, capture_output=True, timeout=180)
+    text = subprocess.run(["pdftotext", "-layout", str(tmp_path / "filled.pdf"), "-"], check=True,
+                          capture_output=True, text=True).stdout
+    assert "党员01" in text and "党员60" in text
+    pages = text.split("\f")
+    roster_pages = [p for p in pages if re.search(r"党员名册\s+第 \d+ 页", p)]
+    # 60 rows fit on two landscape pages; the 140 empty pre-formatted rows print nothing
+    assert len(roster_pages) == 2
+    assert all("序号" in p and "身份证号" in p for p in roster_pages)  # headers on every page
+    assert sum(bool(re.search(r"活动记录\s+第 \d+ 页", p)) for p in pages) == 1  # an empty table: headers once
+
+
+def test_empty_rows_have_no_borders_and_rows_holding_something_get_them(blank):
+    wb = openpyxl.load_workbook(blank)
+    for sheet in schema.TABLE_SHEETS:
+        ws = wb[sheet.name]
+        last = openpyxl.utils.get_column_letter(len(sheet.fields))
+        # Excel prints trailing pages of empty cells that have a border or shading
+        for r in (3, sheet.rows + 2):
+            for c in range(1, len(sheet.fields) + 1):
+                cell = ws.cell(row=r, column=c)
+                assert cell.border.left.style is None and cell.border.bottom.style is None, cell.coordinate
+                assert cell.fill.fill_type is None
+                assert cell.protection.locked is False
+        (rng, rules), = ((str(cf.sqref), cf.rules) for cf in ws.conditional_formatting)
+        assert rng == f"A3:{last}1048576"
+        assert rules[0].formula == [f"COUNTA($A3:${last}3)>0"]
+        assert rules[0].dxf.border.left.style == "thin"
+
+
+def test_table_title_and_header_rows_have_heights_but_no_row_format(blank):
+    wb = openpyxl.load_workbook(blank)
+    for sheet in schema.TABLE_SHEETS:
+        ws = wb[sheet.name]
+        # a row format reaches all 16,384 columns: Gnumeric writes each one as a styled empty cell
+        assert ws.row_dimensions[1].height == pytest.approx(28, abs=0.5)
+        assert ws.row_dimensions[2].height == pytest.approx(32, abs=0.5)
+        assert not ws.row_dimensions[1].customFormat and not ws.row_dimensions[2].customFormat
+        for c in range(1, len(sheet.fields) + 1):
+            assert ws.cell(row=1, column=c).protection.locked  # the title row is not for typing in
+
+
+def test_prefilled_fields_are_declared_once(tmp_path, monkeypatch):
+    """schema.PREFILLED decides both what a pre-filled template fills and what counts as never filled."""
+    branch = Branch("DX002", "红星村党支部", "村")  # directly under the committee: no parent of its own
+    wb = openpyxl.load_workbook(write_branch_workbook(tmp_path / "a.xlsx", branch, committee="德新镇党委",
+                                                      period="2011Q2"))
+    info = {r[0]: r[1] for r in wb[schema.INFO_SHEET].iter_rows(min_row=2, values_only=True) if r[1] is not None}
+    assert set(info) == set(schema.PREFILLED)
+    assert info["上级党组织"] == "德新镇党委" and info["报告期"] == "2011年第二季度"
+    # without 党组织类型 and 上级党组织 in the declaration the template leaves them blank, and the
+    # untouched template is still a never-filled one
+    fewer = {k: v for k, v in schema.PREFILLED.items() if k not in ("党组织类型", "上级党组织")}
+    monkeypatch.setattr(schema, "PREFILLED", MappingProxyType(fewer))
+    path = write_branch_workbook(tmp_path / "b.xlsx", branch, committee="德新镇党委", period="2011Q2")
+    info = {r[0]: r[1] for r in openpyxl.load_workbook(path)[schema.INFO_SHEET].iter_rows(min_row=2, values_only=True)}
+    assert info["党组织名称"] == "红星村党支部" and info["党组织类型"] is None and info["上级党组织"] is None
+    assert [f.code.name for f in read_workbook(path, isolate=False).findings] == ["EMPTY_TEMPLATE"]
+
