@@ -432,7 +432,8 @@ def build_batch(results: list[FileResult], registry: Registry | None = None,
         findings.extend(registry.findings)
     status: dict[str, str] = {}
     for res in results:
-        status[res.file] = "已读取" if res.readable else "无法读取"
+        status[res.file] = "已读取" if res.readable else \
+            "空白模板" if any(f.code is Code.EMPTY_TEMPLATE for f in res.findings) else "无法读取"
     readable = [r for r in results if r.readable]
     if not settings.period:
         periods = Counter(r.period for r in readable if r.period)

@@ -270,6 +270,7 @@ def test_a_never_filled_template_is_one_finding(tmp_path, prefilled):
         ("MISSING_SUBMISSION", "reg.xlsx", "T001")])
     empty = next(f for f in batch.findings if f.code.name == "EMPTY_TEMPLATE")
     assert empty.message.startswith("空白模板，尚未填写") and empty.severity.value == "error"
+    assert batch.files["状态"].tolist() == ["空白模板"]
     cxzy_xl.write_result(cxzy_xl.aggregate(batch), tmp_path / "汇总.xlsx")
     # one filled cell and it is a report, with its required cells asked for one by one
     write_branch_workbook(inbox / "T001.xlsx", branch, committee="德新镇党委", period="2011Q2",
