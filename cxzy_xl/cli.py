@@ -19,7 +19,7 @@ import click
 
 from .batch import Batch, read_folder
 from .files import OutputNotice, WriteRefused
-from .findings import FINDING_COLUMNS, Severity
+from .findings import FINDING_COLUMNS, Code, Severity
 from .normalize import period_label
 from .read import Registry, Unreadable, read_registry
 from .templates import write_blank_templates, write_branch_templates
@@ -308,9 +308,15 @@ def rollup(results: tuple[Path, ...], output: Path | None, unit: str, allow_mixe
     from .rollup import rollup as run_rollup
 
     try:
-        summary = run_rollup(list(results), unit=unit, allow_mixed_periods=allow_mixed_periods)
+        summary = run_rollup(list(results), unit=unit, allow_mixed_periods=allow_mixed_periods,
+                             progress=_progress(False))
     except RollupError as exc:
         _fail(str(exc))
+    # What this roll-up found in its inputs; the children's own problem lists go to 问题清单 only.
+    names = {r.name for r in results}
+    for f in summary.findings:
+        if f.code in (Code.FILE_UNREADABLE, Code.RESULT_EDITED) and f.file in names:
+            click.echo(f"[{f.severity.label}] {f.file}：{f.message}", err=True)
     target = output or Path(result_filename(summary))
     if any(target.resolve() == r.resolve() for r in results):
         _fail("输出文件不能覆盖下级汇总表")
