@@ -177,28 +177,21 @@ class ResultStyles(Styles):
         return self.total_int if total else self.int
 
 
-def _print(ws: Any, name: str, header_row: int, landscape: bool = True) -> None:
-    ws.set_paper(9)
-    if landscape:
-        ws.set_landscape()
-    ws.fit_to_pages(1, 0)
-    ws.repeat_rows(0, header_row)
-    ws.set_margins(left=0.3, right=0.3, top=0.5, bottom=0.5)
-    ws.set_footer(f"&C&\"{FONT}\"{name}　第 &P 页，共 &N 页")
-
-
 # Wide tables print on A4 landscape at a fixed scale across as many pages as they need, never shrunk
-# to one page wide: 10 pt type at 85 % prints at 8.5 pt. Fitting 37 columns to one page width printed
-# them at about 5 pt.
-PRINT_SCALE = 85
+# to one page wide: 10 pt type at 80 % prints at 8 pt, the smallest we print. Fitting 37 columns to
+# one page width printed them at about 5 pt.
+PRINT_SCALE = 80
 _MARGIN_IN = 0.3
-_PAGE_PX = (11.69 - 2 * _MARGIN_IN) * 96 * 100 / PRINT_SCALE * 0.97  # A4 landscape; a little slack
+_PAGE_PX = (11.69 - 2 * _MARGIN_IN) * 96 * 100 / PRINT_SCALE  # A4 landscape between the margins
 # Figures that belong together start a printed page together where they can.
 _FIGURE_GROUPS = ("党员数", "承诺数", "活动次数", "办实事项目数", "民情件数", "示范岗数", "五个好得分", "综合得分")
 
 
 def _column_px(width: float) -> int:
-    return int(width * 7 + 5)  # xlsxwriter's (and Excel's default font's) character-to-pixel rule
+    # A character unit of the default font (宋体 11 pt) takes 8 to 10 px at 96 dpi, depending on the
+    # program and the font it finds; the wider estimate keeps a planned page from overflowing into a
+    # page of its own (LibreOffice measured about 9.5).
+    return int(width * 10)
 
 
 def page_breaks(columns: Sequence[str], widths: Sequence[float], repeated: int) -> list[int]:
@@ -342,20 +335,20 @@ def write_frame(ws: Any, df: pd.DataFrame, first_row: int, st: ResultStyles) -> 
 
 
 def _write_plain_table(wb: Any, st: ResultStyles, name: str, df: pd.DataFrame, widths: dict[str, float] | None = None,
-                       empty_note: str = "") -> Any:
+                       empty_note: str = "", title_cols: int = 1, header: str = "") -> Any:
     ws = wb.add_worksheet(name)
     cols = list(df.columns)
+    col_widths = [(widths or {}).get(col) or max(8.0, min(text_width(col) + 3, 30)) for col in cols]
     for c, col in enumerate(cols):
         ws.write_string(0, c, col, st.header)
-        width = (widths or {}).get(col) or max(8.0, min(text_width(col) + 3, 30))
-        ws.set_column(c, c, width)
+        ws.set_column(c, c, col_widths[c])
     write_frame(ws, df, 1, st)
     if not len(df) and empty_note:
         ws.write_string(1, 0, empty_note, st.note)
     ws.freeze_panes(1, 0)
     if len(df):
         ws.autofilter(0, 0, len(df), len(cols) - 1)
-    _print(ws, name, 0)
+    _print_wide(ws, name, cols, col_widths, (0, 0), max(1, min(title_cols, len(cols))), header)
     return ws
 
 
@@ -603,12 +596,11 @@ def _draw_result(tmp: Path, summary: Any, mask: bool, generated_at: dt.datetime,
     write_findings_sheet(wb, st, summary.findings)
     missing = summary.missing
     _write_plain_table(wb, st, schema.MISSING_SHEET, missing, {"党组织名称": 26, "联系电话": 14, "单位名称": 20},
-                       empty_note="应报送的支部均已报送。")
+                       empty_note="应报送的支部均已报送。", header=header)
     if not rollup and summary.batch is not None:
         for i, sheet in enumerate(schema.TABLE_SHEETS, 1):
             detail = _detail_frame(summary.batch.tables[sheet.name], sheet, mask)
-            ws = _write_plain_table(wb, st, sheet.name, detail, _detail_widths(sheet))
-            ws.set_landscape()
+            _write_plain_table(wb, st, sheet.name, detail, _detail_widths(sheet), title_cols=2, header=header)
             if progress:
                 progress(i, len(schema.TABLE_SHEETS) + 1)
     data = summary.base.copy()

@@ -11,7 +11,6 @@ import openpyxl
 import pytest
 from click.testing import CliRunner
 
-from cxzy_xl import schema
 from cxzy_xl.cli import main
 from cxzy_xl.findings import Code
 from cxzy_xl.output import data_digest, write_result
@@ -238,8 +237,15 @@ def test_a_child_with_text_in_its_data_is_refused_at_that_cell(tmp_path):
 # --- printing ---------------------------------------------------------------------------------
 
 def test_figure_sheets_and_data_print_on_a4_landscape_readably(tmp_path):
-    county = write_result(rollup([ORIGINAL], unit="甲县"), tmp_path / "甲县.xlsx", generated_at=FIXED)
-    for path, sheets in ((ORIGINAL, {"支部汇总": "$A:$B", "分类汇总": "$A:$A", "数据": "$A:$C"}),
+    from cxzy_xl.aggregate import aggregate
+    from cxzy_xl.batch import read_folder
+    from cxzy_xl.demo import make_demo
+
+    demo = make_demo(tmp_path / "demo", n_branches=16)
+    town = write_result(aggregate(read_folder(demo.inbox, demo.registry, isolate=False)), tmp_path / "镇.xlsx",
+                        generated_at=FIXED)
+    county = write_result(rollup([town], unit="甲县"), tmp_path / "甲县.xlsx", generated_at=FIXED)
+    for path, sheets in ((town, {"支部汇总": "$A:$B", "分类汇总": "$A:$A", "数据": "$A:$C", "党员名册": "$A:$B"}),
                          (county, {"下级汇总": "$A:$A", "分类汇总": "$A:$A", "数据": "$A:$C"})):
         wb = openpyxl.load_workbook(path)
         for name, cols in sheets.items():
@@ -250,10 +256,8 @@ def test_figure_sheets_and_data_print_on_a4_landscape_readably(tmp_path):
             assert not (fit and fit.fitToPage), name  # never shrunk to one page wide
             assert setup.scale >= 80, name  # 10 pt type prints at 8 pt or more
             assert ws.print_title_cols == cols, name
-            assert ws.print_title_rows == ("$1:$1" if name == "数据" else "$1:$2"), name
-            assert "第 &P 页" in ws.oddFooter.center.text, name
-    branches = openpyxl.load_workbook(ORIGINAL)["支部汇总"]
-    breaks = [b.id for b in branches.col_breaks.brk]
-    assert breaks and all(branches.cell(2, b + 1).value in ("党员数", "承诺数", "活动次数", "办实事项目数", "民情件数",
-                                                            "示范岗数", "五个好得分", "综合得分") for b in breaks)
-    assert schema.RESULT_DATA_SHEET in openpyxl.load_workbook(ORIGINAL).sheetnames
+            assert ws.print_title_rows == ("$1:$2" if name in ("支部汇总", "下级汇总", "分类汇总") else "$1:$1"), name
+            assert "第 &P 页" in ws.oddFooter.center.text and "2011年第二季度" in ws.oddHeader.left.text, name
+    branches = openpyxl.load_workbook(town)["支部汇总"]
+    # pages start at a group of figures: 党员…承诺…活动 | 办实事…民情…示范岗 | 五个好…综合得分
+    assert [branches.cell(2, b.id + 1).value for b in branches.col_breaks.brk] == ["办实事项目数", "五个好得分"]
