@@ -68,7 +68,7 @@ class Code(Enum):
         return self._template
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)  # a city's run holds a million of them
 class Finding:
     code: Code
     file: str
