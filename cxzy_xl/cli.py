@@ -225,7 +225,8 @@ quiet_option = click.option("-q", "--quiet", is_flag=True, help="不显示进度
 @click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), help="把问题清单写成Excel文件")
 @click.option("--feedback", type=click.Path(file_okay=False, path_type=Path),
               help="为每个有问题的支部生成标出问题单元格的反馈表，写入此文件夹")
-@click.option("--all", "show_all", is_flag=True, help="也显示提示类信息")
+@click.option("--all", "show_all", is_flag=True,
+              help="也显示提示类信息；-o 的问题清单中逐条列出自动纠正的写法（默认每列汇总为一行）")
 @quiet_option
 def check(inbox: Path, registry: Path | None, fmt: str, output: Path | None, feedback: Path | None,
           show_all: bool, quiet: bool) -> None:
@@ -237,7 +238,7 @@ def check(inbox: Path, registry: Path | None, fmt: str, output: Path | None, fee
     batch = _read(inbox, registry, quiet)
     print_findings(batch, fmt, show_all)
     if output:
-        click.echo(f"问题清单：{write_findings(batch.findings, output)}", err=True)
+        click.echo(f"问题清单：{write_findings(batch.findings, output, every=show_all)}", err=True)
     if feedback:
         paths = write_feedback(batch.findings, inbox, feedback)
         click.echo(f"反馈表：{len(paths)} 个，在 {feedback}", err=True)
@@ -282,8 +283,10 @@ def _headline(summary, path: Path) -> None:  # type: ignore[no-untyped-def]
 @click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path),
               help="汇总表文件名（默认：<所属党委>创先争优汇总_<报告期>.xlsx，写在当前文件夹）")
 @click.option("--no-mask", is_flag=True, help="明细表中不隐藏身份证号和电话号码的中间几位")
+@click.option("--all", "show_all", is_flag=True, help="问题清单中逐条列出自动纠正的写法（默认每列汇总为一行）")
 @quiet_option
-def aggregate(inbox: Path, registry: Path | None, output: Path | None, no_mask: bool, quiet: bool) -> None:
+def aggregate(inbox: Path, registry: Path | None, output: Path | None, no_mask: bool, show_all: bool,
+              quiet: bool) -> None:
     """检查并汇总收件箱中各支部的报表，生成带图表的汇总表。有错误时退出码为1（汇总表照常生成）。"""
     from .aggregate import aggregate as run_aggregate
     from .output import write_result
@@ -291,7 +294,7 @@ def aggregate(inbox: Path, registry: Path | None, output: Path | None, no_mask: 
     _refuse_inside(inbox, output, registry=registry)
     batch = _read(inbox, registry, quiet)
     summary = run_aggregate(batch)
-    path = write_result(summary, output, mask=not no_mask, progress=_progress(quiet, "写出"))
+    path = write_result(summary, output, mask=not no_mask, progress=_progress(quiet, "写出"), every_finding=show_all)
     _headline(summary, path)
     sys.exit(1 if batch.has_errors else 0)
 

@@ -16,12 +16,12 @@ import pandas as pd
 
 from . import schema
 from .files import AUTHOR, atomic, safe_filename
-from .findings import Finding, Severity
+from .findings import Finding, Severity, for_reading
 from .normalize import period_label
 from .templates import FONT, new_workbook, text_width
 
 FINDING_HEADERS = ("序号", "党组织编码", "文件", "工作表", "单元格", "类别", "代码", "问题及修改要求", "填写内容")
-FINDING_WIDTHS = (6, 10, 30, 11, 8, 6, 20, 64, 22)
+FINDING_WIDTHS = (5, 9, 24, 9, 9, 5, 17, 50, 16)  # about 145 characters: A4 landscape at 9 pt and up
 
 
 class Styles:
@@ -49,40 +49,46 @@ class Styles:
         }
 
 
-def write_findings_sheet(wb: Any, st: Styles, findings: Sequence[Finding], name: str = schema.FINDINGS_SHEET) -> Any:
+def write_findings_sheet(wb: Any, st: Styles, findings: Sequence[Finding], name: str = schema.FINDINGS_SHEET,
+                         every: bool = False) -> Any:
+    """The problem list: errors and warnings one row each, then normalisations summarised per column
+    (:func:`~cxzy_xl.findings.for_reading`); ``every`` lists every finding instead."""
+    rows = list(findings) if every else for_reading(findings)
     ws = wb.add_worksheet(name)
     for c, (head, width) in enumerate(zip(FINDING_HEADERS, FINDING_WIDTHS, strict=True)):
         ws.write_string(0, c, head, st.header)
         ws.set_column(c, c, width)
-    longest = 64.0
-    for r, f in enumerate(findings, 1):
+    widest = 0.0
+    for r, f in enumerate(rows, 1):
         ws.write_number(r, 0, r, st.text)
         ws.write_string(r, 1, f.branch_code, st.text)
-        ws.write_string(r, 2, f.file, st.text)
+        ws.write_string(r, 2, f.file, st.wrap)
         ws.write_string(r, 3, f.sheet, st.text)
-        ws.write_string(r, 4, f.cell, st.text)
+        ws.write_string(r, 4, f.cell, st.wrap)
         ws.write_string(r, 5, f.severity.label, st.severity[f.severity])
         ws.write_string(r, 6, f.code.name, st.text)
         ws.write_string(r, 7, f.message, st.wrap)
-        ws.write_string(r, 8, f.value, st.text)
-        longest = max(longest, min(text_width(f.file), 40))
-    ws.set_column(2, 2, longest if findings else 30)
+        ws.write_string(r, 8, f.value, st.wrap)
+        widest = max(widest, text_width(f.file))
+    ws.set_column(2, 2, min(max(widest, 12), FINDING_WIDTHS[2]))  # long paths wrap rather than widen the page
     ws.freeze_panes(1, 0)
-    ws.autofilter(0, 0, max(1, len(findings)), len(FINDING_HEADERS) - 1)
+    ws.autofilter(0, 0, max(1, len(rows)), len(FINDING_HEADERS) - 1)
     ws.set_paper(9)
     ws.set_landscape()
+    ws.set_margins(left=0.4, right=0.4, top=0.6, bottom=0.6)
     ws.fit_to_pages(1, 0)
     ws.repeat_rows(0)
     ws.set_footer(f"&C&\"{FONT}\"{name}　第 &P 页，共 &N 页")
     return ws
 
 
-def write_findings(findings: Sequence[Finding], path: str | os.PathLike[str]) -> Path:
+def write_findings(findings: Sequence[Finding], path: str | os.PathLike[str], every: bool = False) -> Path:
     """The problem list as its own styled workbook (``cxzy check -o``); the path is the caller's, so an
-    existing file there is replaced. Returns where it was written (beside, if the file was open)."""
+    existing file there is replaced. Returns where it was written (beside, if the file was open).
+    ``every``: every normalisation on its own row instead of one summary row per column."""
     with atomic(path, what="问题清单") as target:
         wb = new_workbook(target.tmp)
-        write_findings_sheet(wb, Styles(wb), findings)
+        write_findings_sheet(wb, Styles(wb), findings, every=every)
         wb.close()
     return target.path
 
@@ -564,23 +570,24 @@ def result_filename(summary: Any) -> str:
 def write_result(summary: Any, path: str | os.PathLike[str] | None = None, mask: bool = True,
                  generated_at: dt.datetime | None = None,
                  progress: Callable[[int, int], None] | None = None, *,
-                 folder: str | os.PathLike[str] = ".") -> Path:
+                 folder: str | os.PathLike[str] = ".", every_finding: bool = False) -> Path:
     """Write the result workbook (汇总表) for a township's summary or a roll-up; returns where it was
     written. With ``path`` an existing file there is replaced; without, it goes to
     :func:`result_filename` in ``folder``, replacing only an earlier result of ours nobody has saved
     since (else it is saved beside, see :mod:`cxzy_xl.files`). ``progress(done, total)`` is called as
-    sheets are written."""
+    sheets are written. ``every_finding`` lists every normalisation in 问题清单 instead of one summary
+    row per file × sheet × column."""
     generated_at = generated_at or dt.datetime.now().replace(microsecond=0)
     final = Path(path) if path is not None else Path(folder) / result_filename(summary)
     with atomic(final, replace=path is not None, mark=schema.RESULT_ID, what="汇总表") as target:
-        _draw_result(target.tmp, summary, mask, generated_at, progress)
+        _draw_result(target.tmp, summary, mask, generated_at, progress, every_finding)
     if progress:
         progress(len(schema.TABLE_SHEETS) + 1, len(schema.TABLE_SHEETS) + 1)
     return target.path
 
 
 def _draw_result(tmp: Path, summary: Any, mask: bool, generated_at: dt.datetime,
-                 progress: Callable[[int, int], None] | None) -> None:
+                 progress: Callable[[int, int], None] | None, every_finding: bool = False) -> None:
     from .aggregate import BASE_COLUMNS
 
     rollup = summary.by_unit is not None
@@ -593,7 +600,7 @@ def _draw_result(tmp: Path, summary: Any, mask: bool, generated_at: dt.datetime,
                                                      summary.total):
         freeze = 3 if name == schema.BRANCHES_SHEET else 1
         _write_figure_table(wb, st, name, f"{name}（{period}）", df, total, freeze, title_cols, header)
-    write_findings_sheet(wb, st, summary.findings)
+    write_findings_sheet(wb, st, summary.findings, every=every_finding)
     missing = summary.missing
     _write_plain_table(wb, st, schema.MISSING_SHEET, missing, {"党组织名称": 26, "联系电话": 14, "单位名称": 20},
                        empty_note="应报送的支部均已报送。", header=header)
