@@ -58,8 +58,16 @@ def write_findings_sheet(wb: Any, st: Styles, findings: Sequence[Finding], name:
     for c, (head, width) in enumerate(zip(FINDING_HEADERS, FINDING_WIDTHS, strict=True)):
         ws.write_string(0, c, head, st.header)
         ws.set_column(c, c, width)
-    widest = 0.0
+    widest = max((text_width(f.file) for f in rows), default=12.0)
+    file_width = min(max(widest, 12), FINDING_WIDTHS[2])  # long paths wrap rather than widen the page
+    wrapped = ((2, file_width), (4, FINDING_WIDTHS[4]), (7, FINDING_WIDTHS[7]), (8, FINDING_WIDTHS[8]))
     for r, f in enumerate(rows, 1):
+        # Not every program grows a row to fit wrapped text (LibreOffice prints one line of it), so the
+        # height is set here, before the row's cells (constant_memory writes rows as they complete).
+        texts = (f.file, f.cell, f.message, f.value)
+        lines = max(math.ceil(text_width(t) / (w - 1)) if t else 1 for t, (_, w) in zip(texts, wrapped, strict=True))
+        if lines > 1:
+            ws.set_row(r, 14 * lines)
         ws.write_number(r, 0, r, st.text)
         ws.write_string(r, 1, f.branch_code, st.text)
         ws.write_string(r, 2, f.file, st.wrap)
@@ -69,8 +77,7 @@ def write_findings_sheet(wb: Any, st: Styles, findings: Sequence[Finding], name:
         ws.write_string(r, 6, f.code.name, st.text)
         ws.write_string(r, 7, f.message, st.wrap)
         ws.write_string(r, 8, f.value, st.wrap)
-        widest = max(widest, text_width(f.file))
-    ws.set_column(2, 2, min(max(widest, 12), FINDING_WIDTHS[2]))  # long paths wrap rather than widen the page
+    ws.set_column(2, 2, file_width)
     ws.freeze_panes(1, 0)
     ws.autofilter(0, 0, max(1, len(rows)), len(FINDING_HEADERS) - 1)
     ws.set_paper(9)
