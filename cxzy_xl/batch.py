@@ -423,6 +423,18 @@ def collect_files(inbox: Path) -> tuple[list[Path], list[Finding]]:
     return files, skipped
 
 
+def _branch_by_name(file: str, registry: Registry) -> str:
+    """The registry branch a file's name points at (its code, else its name), when exactly one does."""
+    name = Path(file).name.casefold()
+    for key in (lambda b: b.code, lambda b: b.name):
+        hits = {b.code for b in registry.branches if key(b) and key(b).casefold() in name}
+        if len(hits) == 1:
+            return hits.pop()
+        if hits:
+            return ""
+    return ""
+
+
 def build_batch(results: list[FileResult], registry: Registry | None = None,
                 extra_findings: Sequence[Finding] = ()) -> Batch:
     """Deduplicate submissions, match the registry, type the data and run the rules."""
@@ -462,14 +474,21 @@ def build_batch(results: list[FileResult], registry: Registry | None = None,
                 findings.append(make(Code.DUPLICATE_SUBMISSION, other.file, branch_code=other.code,
                                      detail=newest.file))
                 status[other.file] = "重复报送（未采用）"
+    # a file that could not be read is still some branch's attempt: its name usually tells whose
+    unread = {res.file: _branch_by_name(res.file, registry) for res in results
+              if not res.readable and not res.code} if registry else {}
     for res in results:
         if status[res.file] == "重复报送（未采用）":
             findings.extend(_not_counted(res.findings))
+        elif unread.get(res.file):
+            findings.extend(replace(f, branch_code=unread[res.file]) if not f.branch_code else f
+                            for f in res.findings)
         else:
             findings.extend(res.findings)
     used.sort(key=lambda r: (r.code, r.file))
     known = {b.code: b for b in registry.branches} if registry else {}
     if registry:
+        sent_unread = {code: file for file, code in unread.items() if code}
         reported = {r.code for r in used}
         for res in used:
             if res.code and res.code not in known:
@@ -479,9 +498,10 @@ def build_batch(results: list[FileResult], registry: Registry | None = None,
         for b in registry.branches:
             if b.code not in reported:
                 contact = "，".join(x for x in (b.secretary and f"书记{b.secretary}", b.phone) if x)
+                what = f"报送的“{sent_unread[b.code]}”无法读取，需重新报送" if b.code in sent_unread else "没有报送"
                 findings.append(make(Code.MISSING_SUBMISSION, registry.path.name, branch_code=b.code,
                                      sheet="支部名单", value=b.name,
-                                     detail=f"{b.name}（{b.code}）没有报送" + (f"，请联系{contact}" if contact else "")))
+                                     detail=f"{b.name}（{b.code}）{what}" + (f"，请联系{contact}" if contact else "")))
     tables = _frames(used)
     table_names = {t.name for t in schema.TABLE_SHEETS}
     for res in results:  # the DataFrames hold the values now; a city-sized batch cannot keep both

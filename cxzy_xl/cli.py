@@ -188,7 +188,7 @@ def print_findings(batch: Batch, fmt: str, show_all: bool) -> None:
     per: dict[str, Counter[str]] = {}
     names: dict[str, str] = {}
     for f in batch.findings:
-        key = f.branch_code or "（其他文件）"
+        key = f.branch_code  # "" for files no branch could be told from: listed last
         per.setdefault(key, Counter())[f.severity.value] += 1
     for _, row in batch.files.iterrows():
         if row["党组织编码"]:
@@ -197,14 +197,17 @@ def print_findings(batch: Batch, fmt: str, show_all: bool) -> None:
         names.update({b.code: b.name for b in batch.registry.branches})
     click.echo(f"报告期：{batch.period or '未知'}　已读取 {int((batch.files['状态'] == '已读取').sum())} 个文件")
     click.echo(f"{_pad('编码', 10)}{_pad('党组织名称', 30)}{_pad('错误', 6)}{_pad('警告', 6)}提示")
-    for code in sorted(per):
+    for code in sorted(per, key=lambda k: (not k, k)):
         c = per[code]
-        click.echo(f"{_pad(code, 10)}{_pad(names.get(code, ''), 30)}{c['error']:<6}{c['warning']:<6}{c['info']}")
+        name = names.get(code, "") if code else "（其他文件）"
+        click.echo(f"{_pad(code, 10)}{_pad(name, 30)}{c['error']:<6}{c['warning']:<6}{c['info']}")
     click.echo("")
-    shown = [f for f in batch.findings if show_all or f.severity is not Severity.INFO]
+    # errors, then warnings, then (with --all) the notes, each in the batch's order
+    shown = sorted((f for f in batch.findings if show_all or f.severity is not Severity.INFO),
+                   key=lambda f: (f.severity is not Severity.ERROR, f.severity is Severity.INFO))
     for f in shown:
         where = "!".join(x for x in (f.sheet, f.cell) if x)
-        click.echo(f"[{f.severity.label}] {f.file} {where}：{f.message}")
+        click.echo(f"[{f.severity.label}] {f.file}{' ' + where if where else ''}：{f.message}")
     hidden = len(batch.findings) - len(shown)
     if hidden:
         click.echo(f"另有 {hidden} 条提示（自动纠正的写法、跳过的文件等），加 --all 显示。")
@@ -273,7 +276,10 @@ def _headline(summary, path: Path) -> None:  # type: ignore[no-untyped-def]
                f"参学率 {pct(t['参学率'])}")
     click.echo(f"  为民办实事 {int(t['办实事项目数'])} 项，投入资金 {float(t['投入资金（万元）']):,.2f} 万元；"
                f"民情办结率 {pct(t['办结率'])}；测评满意率 {pct(t['测评满意率'])}")
-    click.echo(f"  问题：错误 {int(t['错误数'])} 个，警告 {int(t['警告数'])} 个")
+    # counted over every finding, as `cxzy check` counts them (未报送 included)
+    errors = sum(f.severity is Severity.ERROR for f in summary.findings)
+    warnings = sum(f.severity is Severity.WARNING for f in summary.findings)
+    click.echo(f"  问题：错误 {errors} 个，警告 {warnings} 个（详见汇总表“问题清单”）")
     click.echo(f"汇总表：{path}")
 
 

@@ -9,6 +9,7 @@ import math
 import numbers
 import os
 from collections.abc import Callable, Iterable, Sequence
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -50,10 +51,14 @@ class Styles:
 
 
 def write_findings_sheet(wb: Any, st: Styles, findings: Sequence[Finding], name: str = schema.FINDINGS_SHEET,
-                         every: bool = False) -> Any:
+                         every: bool = False, mask: bool = False) -> Any:
     """The problem list: errors and warnings one row each, then normalisations summarised per column
-    (:func:`~cxzy_xl.findings.for_reading`); ``every`` lists every finding instead."""
-    rows = list(findings) if every else for_reading(findings)
+    (:func:`~cxzy_xl.findings.for_reading`); ``every`` lists every finding instead, errors still first.
+    ``mask``: 身份证号 and phone numbers in findings masked as in the detail sheets."""
+    rows = for_reading(findings) if not every else \
+        sorted(findings, key=lambda f: (f.severity is not Severity.ERROR, f.severity is Severity.INFO))
+    if mask:
+        rows = [masked_finding(f) for f in rows]
     ws = wb.add_worksheet(name)
     for c, (head, width) in enumerate(zip(FINDING_HEADERS, FINDING_WIDTHS, strict=True)):
         ws.write_string(0, c, head, st.header)
@@ -365,6 +370,26 @@ def _write_plain_table(wb: Any, st: ResultStyles, name: str, df: pd.DataFrame, w
     return ws
 
 
+def _maskers() -> dict[str, Callable[[str], str]]:
+    return {f.label: mask_id if f.kind is schema.Kind.ID_NUMBER else mask_phone
+            for sheet in schema.BRANCH_SHEETS for f in sheet.fields if f.kind in schema.MASKED_KINDS}
+
+
+_MASKERS = _maskers()
+
+
+def masked_finding(f: Finding) -> Finding:
+    """A finding about a 身份证号 or phone cell with the number masked in its value and message, for
+    workbooks that travel upward (the office's own problem list and feedback keep it whole to fix)."""
+    fn = _MASKERS.get(f.column)
+    if fn is None or not f.value:
+        return f
+    message = f.message
+    for raw in {f.value, f.detail} - {""}:
+        message = message.replace(raw, fn(raw))
+    return replace(f, message=message, value=fn(f.value), detail=fn(f.detail) if f.detail else "")
+
+
 def _detail_frame(df: pd.DataFrame, sheet: schema.Sheet, mask: bool) -> pd.DataFrame:
     cols = [schema.CODE_COL, schema.NAME_COL, *sheet.labels]
     out = df[cols].copy()
@@ -607,7 +632,7 @@ def _draw_result(tmp: Path, summary: Any, mask: bool, generated_at: dt.datetime,
                                                      summary.total):
         freeze = 3 if name == schema.BRANCHES_SHEET else 1
         _write_figure_table(wb, st, name, f"{name}（{period}）", df, total, freeze, title_cols, header)
-    write_findings_sheet(wb, st, summary.findings, every=every_finding)
+    write_findings_sheet(wb, st, summary.findings, every=every_finding, mask=mask)
     missing = summary.missing
     _write_plain_table(wb, st, schema.MISSING_SHEET, missing, {"党组织名称": 26, "联系电话": 14, "单位名称": 20},
                        empty_note="应报送的支部均已报送。", header=header)

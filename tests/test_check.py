@@ -436,3 +436,20 @@ def test_the_format_comes_from_the_bytes_not_the_extension(tmp_path):
     batch = read_folder(inbox, isolate=False)
     assert not [f for f in batch.findings if f.severity is not Severity.INFO]
     assert sorted(batch["基本信息"]["党组织编码"]) == ["T009", "XL001"]
+
+
+def test_an_unreadable_file_is_named_for_the_branch_its_name_points_at(tmp_path):
+    inbox = tmp_path / "inbox"
+    inbox.mkdir()
+    (inbox / "T002_光明村党支部.xlsx").write_bytes(b"")  # a branch's file that arrived empty
+    (inbox / "附件1.xlsx").write_bytes(b"")  # whose, nobody can tell
+    write_clean(inbox / "T001.xlsx")
+    reg = write_registry(tmp_path / "reg.xlsx", [Branch("T001", "石门村党支部", "村"), Branch("T002", "光明村党支部", "村"),
+                                                 Branch("T003", "红星村党支部", "村")],
+                         {"所属党委": "德新镇党委", "报告期": "2011年第二季度"})
+    batch = read_folder(inbox, reg, isolate=False)
+    unread = {f.file: f.branch_code for f in batch.findings if f.code.name == "FILE_UNREADABLE"}
+    assert unread == {"T002_光明村党支部.xlsx": "T002", "附件1.xlsx": ""}
+    missing = {f.branch_code: f.message for f in batch.findings if f.code.name == "MISSING_SUBMISSION"}
+    assert missing == {"T002": "未报送：光明村党支部（T002）报送的“T002_光明村党支部.xlsx”无法读取，需重新报送",
+                       "T003": "未报送：红星村党支部（T003）没有报送"}

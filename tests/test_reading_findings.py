@@ -68,3 +68,24 @@ def test_the_result_workbook_lists_errors_first_and_normalisations_as_a_summary(
     assert [r[4] for r in rows if r[7] and "出生日期" in r[7]] == ["E3:E42"]
     every = list(openpyxl.load_workbook(full)["问题清单"].iter_rows(min_row=2, values_only=True))
     assert len(every) == len(summary.findings) == len(rows) - 1 + 40  # the one summary row becomes 40
+
+
+def test_id_numbers_in_the_result_problem_list_are_masked_like_the_detail_sheets(tmp_path):
+    import cxzy_xl
+
+    data = clean_data()
+    data["党员名册"][1]["身份证号"] = "430522197509010024"  # wrong check digit: BAD_ID_NUMBER shows the number
+    inbox = tmp_path / "收件箱"
+    inbox.mkdir()
+    write_clean(inbox / "T001.xlsx", data)
+    summary = cxzy_xl.aggregate(read_folder(inbox, isolate=False))
+    masked = cxzy_xl.write_result(summary, tmp_path / "汇总.xlsx")
+    whole = cxzy_xl.write_result(summary, tmp_path / "汇总-完整.xlsx", mask=False)
+
+    def texts(path):
+        ws = openpyxl.load_workbook(path)["问题清单"]
+        return " ".join(str(v) for row in ws.iter_rows(values_only=True) for v in row if v is not None)
+
+    assert "430522197509010024" not in texts(masked)
+    assert "430522********0024" in texts(masked)
+    assert "430522197509010024" in texts(whole)
