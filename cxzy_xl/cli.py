@@ -63,7 +63,71 @@ def _notices() -> Iterator[None]:
         yield
 
 
+# click's own words (usage, help headings, argument errors) are English and it ships no Chinese
+# catalogue; its modules look each message up through a module-level gettext ``_``/``ngettext``, so
+# those are pointed at this table. Anything not in it stays as click says it.
+CLICK_ZH = {
+    "Usage:": "用法：", "Options": "选项", "Commands": "命令", "Error: {message}": "错误：{message}",
+    "Show this message and exit.": "显示本说明", "Show the version and exit.": "显示版本号",
+    "%(prog)s, version %(version)s": "%(prog)s 版本 %(version)s",
+    "Try '{command} {option}' for help.": "输入“{command} {option}”查看说明。",
+    "No such command {name!r}.": "没有“{name}”这个命令。", "No such option {name!r}.": "没有“{name}”这个选项。",
+    "No such option: {name}": "没有“{name}”这个选项。", "Missing command.": "缺少命令。",
+    "Missing argument": "缺少参数", "Missing option": "缺少选项", "Missing parameter": "缺少参数",
+    "Missing {param_type}": "缺少{param_type}", "Missing parameter: {param_name}": "缺少参数：{param_name}",
+    "Invalid value for {param_hint}: {message}": "{param_hint}有误：{message}", "Invalid value: {message}": "输入有误：{message}",
+    "file": "文件", "directory": "文件夹", "path": "路径",
+    "{name} {filename!r} does not exist.": "找不到{name}“{filename}”。",
+    "{name} {filename!r} is a directory.": "“{filename}”是文件夹，这里要的是文件。",
+    "{name} {filename!r} is a file.": "“{filename}”是文件，这里要的是文件夹。",
+    "{name} {filename!r} is not readable.": "{name}“{filename}”无法读取。",
+    "{name} {filename!r} is not writable.": "{name}“{filename}”无法写入。",
+    "{value!r} is not a valid {number_type}.": "“{value}”不是有效的{number_type}。",
+    "{value} is not in the range {range}.": "{value} 不在 {range} 范围内。",
+    "{value!r} is not {choice}.": "“{value}”不是 {choice}。", "{value!r} is not one of {choices}.": "“{value}”不是 {choices} 之一。",
+    "Option {name!r} requires an argument.": "选项 {name} 后面要跟一个值。",
+    "Got unexpected extra argument ({args})": "多了参数（{args}）", "Got unexpected extra arguments ({args})": "多了参数（{args}）",
+    "Did you mean {possibility}?": "是不是 {possibility}？", "(Did you mean one of: {possibilities}?)": "（是不是其中之一：{possibilities}？）",
+    "default: {default}": "默认：{default}", "required": "必填", "Aborted!": "已中止。",
+}
+
+
+def _zh(message: str) -> str:
+    return CLICK_ZH.get(message, message)
+
+
+def _nzh(singular: str, plural: str, n: int) -> str:
+    return _zh(singular if n == 1 else plural)
+
+
+def _chinese_click() -> None:
+    import importlib
+
+    for name in ("core", "formatting", "exceptions", "types", "decorators", "parser"):
+        module = importlib.import_module(f"click.{name}")
+        if hasattr(module, "_"):
+            module._ = _zh  # type: ignore[attr-defined]
+        if hasattr(module, "ngettext"):
+            module.ngettext = _nzh  # type: ignore[attr-defined]
+
+
+_chinese_click()
+
+
+class _Command(click.Command):
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("options_metavar", "[选项]")
+        super().__init__(*args, **kwargs)
+
+
 class _Main(click.Group):
+    command_class = _Command
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("options_metavar", "[选项]")
+        kwargs.setdefault("subcommand_metavar", "命令 [参数]...")
+        super().__init__(*args, **kwargs)
+
     def invoke(self, ctx: click.Context) -> Any:
         try:
             return super().invoke(ctx)
@@ -87,7 +151,7 @@ def main(ctx: click.Context) -> None:
 @click.option("-o", "--output", "outdir", type=click.Path(file_okay=False, path_type=Path), default=".",
               show_default=True, help="输出文件夹")
 @click.option("--registry", type=click.Path(path_type=Path), help="支部名单.xlsx：为名单中每个支部生成预填好的填报表")
-@click.option("--period", help="报告期，如 2011年第二季度（默认取支部名单“设置”中的报告期）")
+@click.option("--period", metavar="报告期", help="报告期，如 2011年第二季度（默认取支部名单“设置”中的报告期）")
 def template(outdir: Path, registry: Path | None, period: str | None) -> None:
     """生成空白支部填报表和空白支部名单；给出 --registry 时，为每个支部生成预填好的填报表。"""
     if registry is None:
@@ -214,7 +278,7 @@ def print_findings(batch: Batch, fmt: str, show_all: bool) -> None:
     click.echo(f"共 {batch.count(Severity.ERROR)} 个错误，{batch.count(Severity.WARNING)} 个警告。")
 
 
-inbox_argument = click.argument("inbox", type=click.Path(exists=True, file_okay=False, path_type=Path))
+inbox_argument = click.argument("inbox", metavar="收件箱", type=click.Path(exists=True, file_okay=False, path_type=Path))
 registry_option = click.option("--registry", type=click.Path(exists=True, dir_okay=False, path_type=Path),
                                help="支部名单.xlsx（应报送的支部和汇总设置，用于催报和核对编码）")
 quiet_option = click.option("-q", "--quiet", is_flag=True, help="不显示进度")
@@ -306,9 +370,10 @@ def aggregate(inbox: Path, registry: Path | None, output: Path | None, no_mask: 
 
 
 @main.command()
-@click.argument("results", nargs=-1, required=True, type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.argument("results", nargs=-1, required=True, metavar="下级汇总表...",
+                type=click.Path(exists=True, dir_okay=False, path_type=Path))
 @click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), help="汇总表文件名")
-@click.option("--unit", default="", help="本级单位名称，如 新邵县委组织部")
+@click.option("--unit", default="", metavar="单位名称", help="本级单位名称，如 新邵县委组织部")
 @click.option("--allow-mixed-periods", is_flag=True, help="允许汇总不同报告期的下级汇总表")
 def rollup(results: tuple[Path, ...], output: Path | None, unit: str, allow_mixed_periods: bool) -> None:
     """把各下级单位（乡镇、县）的汇总表再汇总一级，所有数字由各支部原始数据重新计算。"""
@@ -335,7 +400,7 @@ def rollup(results: tuple[Path, ...], output: Path | None, unit: str, allow_mixe
 
 
 @main.command()
-@click.argument("folder", type=click.Path(file_okay=False, path_type=Path), default="cxzy-demo")
+@click.argument("folder", metavar="[文件夹]", type=click.Path(file_okay=False, path_type=Path), default="cxzy-demo")
 @click.option("--branches", "n_branches", type=click.IntRange(16, 2000), default=31, show_default=True,
               help="支部个数")
 @click.option("--seed", type=int, default=2011, show_default=True, help="随机种子（相同种子生成相同数据）")

@@ -52,3 +52,21 @@ def test_progress_plain_characters_on_a_gbk_console(monkeypatch):
 def test_no_stderr_no_progress(monkeypatch):
     monkeypatch.setattr(sys, "stderr", None)
     assert cli._progress(False) is None
+
+
+def test_click_speaks_chinese_in_help_and_usage_errors():
+    from click.testing import CliRunner
+
+    from cxzy_xl.cli import main
+
+    runner = CliRunner()
+    for args in (["--help"], ["check", "--help"], ["aggregate", "--help"], ["rollup", "--help"], ["demo", "--help"],
+                 ["template", "--help"]):
+        out = runner.invoke(main, args).output
+        assert "用法：" in out and "选项" in out
+        for english in ("Usage", "Options", "Show this message", "FILE", "DIRECTORY", "TEXT", "INBOX"):
+            assert english not in out, (args, english)
+    missing = runner.invoke(main, ["check", "不存在的收件箱"])
+    assert missing.exit_code == 2 and "找不到文件夹“不存在的收件箱”" in missing.output and "Error" not in missing.output
+    typo = runner.invoke(main, ["chek"])
+    assert typo.exit_code == 2 and "没有“chek”这个命令" in typo.output
