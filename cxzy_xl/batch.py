@@ -475,8 +475,8 @@ def build_batch(results: list[FileResult], registry: Registry | None = None,
                                      detail=newest.file))
                 status[other.file] = "重复报送（未采用）"
     # a file that could not be read is still some branch's attempt: its name usually tells whose
-    unread = {res.file: _branch_by_name(res.file, registry) for res in results
-              if not res.readable and not res.code} if registry else {}
+    unread = {res.file: res.code or _branch_by_name(res.file, registry) for res in results
+              if not res.readable} if registry else {}
     for res in results:
         if status[res.file] == "重复报送（未采用）":
             findings.extend(_not_counted(res.findings))
@@ -498,7 +498,9 @@ def build_batch(results: list[FileResult], registry: Registry | None = None,
         for b in registry.branches:
             if b.code not in reported:
                 contact = "，".join(x for x in (b.secretary and f"书记{b.secretary}", b.phone) if x)
-                what = f"报送的“{sent_unread[b.code]}”无法读取，需重新报送" if b.code in sent_unread else "没有报送"
+                sent = sent_unread.get(b.code)
+                what = "没有报送" if sent is None else f"报送的“{sent}”是空白模板，尚未填写" \
+                    if status[sent] == "空白模板" else f"报送的“{sent}”无法读取，需重新报送"
                 findings.append(make(Code.MISSING_SUBMISSION, registry.path.name, branch_code=b.code,
                                      sheet="支部名单", value=b.name,
                                      detail=f"{b.name}（{b.code}）{what}" + (f"，请联系{contact}" if contact else "")))

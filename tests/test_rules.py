@@ -266,11 +266,13 @@ def test_a_never_filled_template_is_one_finding(tmp_path, prefilled):
     reg = write_registry(tmp_path / "reg.xlsx", [branch], {"所属党委": "德新镇党委", "报告期": "2011年第二季度"})
     batch = read_folder(inbox, reg, isolate=False)
     assert sorted((f.code.name, f.file, f.branch_code) for f in batch.findings) == sorted([
-        ("EMPTY_TEMPLATE", "T001.xlsx", "T001" if prefilled else ""),
+        ("EMPTY_TEMPLATE", "T001.xlsx", "T001"),  # a blank one is told by its file name
         ("MISSING_SUBMISSION", "reg.xlsx", "T001")])
     empty = next(f for f in batch.findings if f.code.name == "EMPTY_TEMPLATE")
     assert empty.message.startswith("空白模板，尚未填写") and empty.severity.value == "error"
     assert batch.files["状态"].tolist() == ["空白模板"]
+    chase = next(f for f in batch.findings if f.code.name == "MISSING_SUBMISSION")
+    assert chase.message == "未报送：石门村党支部（T001）报送的“T001.xlsx”是空白模板，尚未填写，请联系书记王建国，13812345678"
     cxzy_xl.write_result(cxzy_xl.aggregate(batch), tmp_path / "汇总.xlsx")
     # one filled cell and it is a report, with its required cells asked for one by one
     write_branch_workbook(inbox / "T001.xlsx", branch, committee="德新镇党委", period="2011Q2",
