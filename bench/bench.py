@@ -5,6 +5,7 @@ floor, in the same run, on template-clean files and on files typed the way staff
     python bench/bench.py --n 100         # one size
     python bench/bench.py --big           # adds N = 10,000 (cxzy only; generation alone takes a while)
     python bench/bench.py --set messy     # one set only
+    python bench/bench.py --big-only      # only N = 10,000
 
 Workbooks are generated once with the demo generator (50 members each) and cached under bench/out/.
 Both sides run as separate processes, alternating, so each pays its own start-up; the peak RSS is the
@@ -171,6 +172,7 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--n", type=int, action="append", help="number of workbooks (repeatable)")
     ap.add_argument("--big", action="store_true", help="also N = 10,000 (cxzy only; the naive script takes too long)")
+    ap.add_argument("--big-only", action="store_true", help="only N = 10,000")
     ap.add_argument("--rounds", type=int, default=2, help="alternating runs per size; the best time counts")
     ap.add_argument("--set", choices=("clean", "messy", "both"), default="both", help="which set of workbooks")
     args = ap.parse_args()
@@ -178,10 +180,10 @@ def main() -> None:
     sets = {"clean": [False], "messy": [True], "both": [False, True]}[args.set]
     print(f"machine: {platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}, "
           f"{platform.platform()}", flush=True)
-    for n in sizes:
+    for n in [] if args.big_only else sizes:
         for messy in sets:
             bench(n, args.rounds, naive=True, messy=messy)
-    if args.big:
+    if args.big or args.big_only:
         for messy in sets:
             bench(10_000, 1, naive=False, messy=messy)
 
