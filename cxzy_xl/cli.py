@@ -404,14 +404,17 @@ def rollup(results: tuple[Path, ...], output: Path | None, unit: str, allow_mixe
 @click.option("--branches", "n_branches", type=click.IntRange(16, 2000), default=31, show_default=True,
               help="支部个数")
 @click.option("--seed", type=int, default=2011, show_default=True, help="随机种子（相同种子生成相同数据）")
-def demo(folder: Path, n_branches: int, seed: int) -> None:
+@click.option("--committee", metavar="乡镇党委", default="德新镇党委", show_default=True,
+              help="示例乡镇的党委名称；换一个名称再生成一个乡镇，可以试一试县里的逐级汇总（rollup）")
+@click.option("--prefix", metavar="编码前缀", default="DX", show_default=True, help="支部编码的前缀，如 GH")
+def demo(folder: Path, n_branches: int, seed: int, committee: str, prefix: str) -> None:
     """生成一个示例乡镇：支部名单和各支部填好的报表（含几处常见填报错误），然后运行检查和汇总。"""
     from .aggregate import aggregate as run_aggregate
     from .demo import DemoRefused, make_demo
     from .output import write_result
 
     try:
-        d = make_demo(folder, n_branches=n_branches, seed=seed)
+        d = make_demo(folder, n_branches=n_branches, seed=seed, committee=committee, prefix=prefix)
     except DemoRefused as exc:
         _fail(str(exc))
     click.echo(f"示例乡镇已生成：{d.folder}")

@@ -2,6 +2,7 @@
 
 import datetime as dt
 import random
+from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
@@ -95,3 +96,21 @@ def test_demo_command_writes_registry_inbox_and_planted_files(tmp_path):
     assert sum(n.startswith("DX008_") for n in names) == 2  # submitted twice
     assert any(n.startswith("~$") for n in names) and "报送说明.txt" in names
     assert sum(n.endswith(".xlsx") and not n.startswith("~$") for n in names) == 31
+
+
+def test_a_second_demo_township_rolls_up_with_the_first(tmp_path, monkeypatch):
+    from click.testing import CliRunner
+
+    from cxzy_xl.cli import main
+
+    monkeypatch.chdir(tmp_path)
+    runner = CliRunner()
+    assert runner.invoke(main, ["demo", "德新镇", "--branches", "16"]).exit_code == 0
+    second = runner.invoke(main, ["demo", "古河乡", "--branches", "16", "--committee", "古河乡党委", "--prefix", "GH",
+                                  "--seed", "7"])
+    assert second.exit_code == 0, second.output
+    results = sorted(str(p) for p in tmp_path.glob("*/*汇总_*.xlsx"))
+    assert [Path(p).name.split("创先争优")[0] for p in results] == ["古河乡党委", "德新镇党委"]
+    county = runner.invoke(main, ["rollup", *results, "--unit", "新邵县委组织部"])
+    assert county.exit_code in (0, 1), county.output
+    assert "新邵县委组织部" in county.output
