@@ -29,7 +29,7 @@ import psutil
 from . import schema
 from .checks import FileResult, check_book, check_rules
 from .findings import FINDING_COLUMNS, Code, Finding, Severity, make
-from .normalize import period_end, period_label
+from .normalize import period_end, period_label, squeeze
 from .read import SPREADSHEET_SUFFIXES, Registry, Unreadable, load_book, parse_a1, read_registry
 from .schema import Kind, Settings
 
@@ -495,6 +495,11 @@ def build_batch(results: list[FileResult], registry: Registry | None = None,
                 findings.append(make(Code.UNKNOWN_BRANCH, res.file, branch_code=res.code, sheet=schema.INFO_SHEET,
                                      column="党组织编码", cell=res.cell(schema.INFO_SHEET, "党组织编码", 1),
                                      value=res.code))
+            name = res.info(schema.NAME_COL)
+            if res.code in known and name and known[res.code].name and squeeze(name) != squeeze(known[res.code].name):
+                findings.append(make(Code.NAME_MISMATCH, res.file, branch_code=res.code, sheet=schema.INFO_SHEET,
+                                     column=schema.NAME_COL, cell=res.cell(schema.INFO_SHEET, schema.NAME_COL, 1),
+                                     value=name, detail=known[res.code].name))
         for b in registry.branches:
             if b.code not in reported:
                 contact = "，".join(x for x in (b.secretary and f"书记{b.secretary}", b.phone) if x)

@@ -33,6 +33,7 @@ class Code(Enum):
     NOT_TEMPLATE = (Severity.ERROR, "这不是创先争优支部填报表（{detail}），请用下发的模板重新填写")
     DUPLICATE_SUBMISSION = (Severity.WARNING, "同一支部同一报告期报送了多份文件，已采用较新的“{detail}”，本文件未计入")
     UNKNOWN_BRANCH = (Severity.WARNING, "党组织编码“{value}”不在支部名单中，请核对编码")
+    NAME_MISMATCH = (Severity.WARNING, "党组织名称“{value}”与支部名单中的“{detail}”不一致，汇总时用支部名单中的名称，请核对")
     MISSING_SUBMISSION = (Severity.ERROR, "未报送：{detail}")
     SHEET_MISSING = (Severity.ERROR, "缺少工作表“{sheet}”，请用下发的模板重新填写")
     COLUMN_MISSING = (Severity.ERROR, "缺少“{column}”，请不要删除或改动表头")

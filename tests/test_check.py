@@ -453,3 +453,16 @@ def test_an_unreadable_file_is_named_for_the_branch_its_name_points_at(tmp_path)
     missing = {f.branch_code: f.message for f in batch.findings if f.code.name == "MISSING_SUBMISSION"}
     assert missing == {"T002": "未报送：光明村党支部（T002）报送的“T002_光明村党支部.xlsx”无法读取，需重新报送",
                        "T003": "未报送：红星村党支部（T003）没有报送"}
+
+
+def test_a_branch_name_other_than_the_registry_s_is_a_warning_at_its_cell(tmp_path):
+    inbox = tmp_path / "inbox"
+    inbox.mkdir()
+    write_clean(inbox / "T001.xlsx", name="石门村党总支")
+    write_clean(inbox / "T002.xlsx", code="T002", name=" 光明村 党支部")  # spaces are not a different name
+    reg = write_registry(tmp_path / "reg.xlsx", [Branch("T001", "石门村党支部", "村"), Branch("T002", "光明村党支部", "村")],
+                         {"所属党委": "德新镇党委", "报告期": "2011年第二季度"})
+    batch = read_folder(inbox, reg, isolate=False)
+    found = [(f.branch_code, f.cell, f.message) for f in batch.findings if f.code.name == "NAME_MISMATCH"]
+    assert found == [("T001", cell_of("基本信息", "党组织名称"),
+                      "党组织名称“石门村党总支”与支部名单中的“石门村党支部”不一致，汇总时用支部名单中的名称，请核对")]
