@@ -85,7 +85,7 @@ class RawBook:
 
 def sniff(data: bytes) -> str:
     """The file's real format, from its bytes: "ooxml" (xlsx/xlsm), "xlsb", "ods", "ole" (xls, WPS
-    et), "encrypted", "numbers", "zip" (another zip), "html", "xml2003" (Excel 2003 XML), "fods",
+    et), "encrypted", "numbers", "document" (Word, PowerPoint or ODF text), "zip" (another zip), "html", "xml2003" (Excel 2003 XML), "fods",
     "empty" or "other"."""
     head = data[:8]
     if head.startswith(b"PK\x03\x04"):
@@ -114,9 +114,13 @@ def _sniff_zip(data: bytes) -> str:
     if "[Content_Types].xml" in names:
         if "xl/workbook.bin" in names:
             return "xlsb"
-        return "ooxml" if any(n.startswith("xl/workbook") for n in names) else "zip"
+        if any(n.startswith("xl/workbook") for n in names):
+            return "ooxml"
+        return "document" if any(n.startswith(("word/", "ppt/")) for n in names) else "zip"
     if mimetype == ODS_MIME and "content.xml" in names:
         return "ods"
+    if mimetype.startswith(b"application/vnd.oasis.opendocument.") and mimetype != ODS_MIME:
+        return "document"  # an ODF text or presentation
     if "Index/Document.iwa" in names or any(n.startswith("Index/") and n.endswith(".iwa") for n in names):
         return "numbers"
     return "zip"
@@ -322,6 +326,8 @@ def _refuse_unread_formats(kind: str, suffix: str) -> None:
         raise Unreadable(f"文件是“XML电子表格2003”格式，本工具不能读取，{SAVE_AS}")
     if kind == "fods":
         raise Unreadable(f"文件是OpenDocument单文件（.fods）格式，本工具不能读取，{SAVE_AS}，或另存为ods格式")
+    if kind == "document":
+        raise Unreadable("这是Word文档或演示文稿，不是Excel表格（可能改了扩展名），请用下发的Excel模板填写后报送")
     if kind == "numbers":
         raise Unreadable("文件是苹果Numbers格式，本工具不能读取，请在Numbers中“导出为”Excel（xlsx）格式再报送")
     if kind == "other":

@@ -274,3 +274,15 @@ def test_a_spreadsheet_we_cannot_read_says_what_to_save_as(tmp_path, name, data,
     assert by_file[name].code.name == "FILE_UNREADABLE" and by_file[name].severity is Severity.ERROR
     assert words in by_file[name].message and "xlsx" in by_file[name].message, by_file[name].message
     assert by_file["说明.docx"].code.name == "SKIPPED"
+
+
+@pytest.mark.parametrize("parts", [
+    {"[Content_Types].xml": b"<Types/>", "word/document.xml": b"<w:document/>"},
+    {"mimetype": b"application/vnd.oasis.opendocument.text", "content.xml": b"<office:document-content/>"},
+])
+def test_a_document_renamed_to_xlsx_is_named_as_a_document(tmp_path, parts):
+    inbox = tmp_path / "inbox"
+    inbox.mkdir()
+    (inbox / "DX002_金龙村党支部.xlsx").write_bytes(zip_of(parts))
+    (finding,) = read_folder(inbox, isolate=False).findings
+    assert finding.code.name == "FILE_UNREADABLE" and "这是Word文档" in finding.message
