@@ -167,6 +167,8 @@ def check_book(book: RawBook, file: str, sheets: tuple[Sheet, ...] | None = None
                 rec.values[f.label] = [norm.value if norm.ok else None]
             if sheet.name == schema.INFO_SHEET:
                 code = str(rec.values.get("党组织编码", [None])[0] or book.meta.get("branch_code") or "")
+                # the sheets after it make their findings with the code (replacing a frozen finding
+                # afterwards costs more than making it: a messy file has hundreds)
         else:
             table = locate_table(raw, sheet)
             # without its header a sheet cannot be told empty: it counts as filled
@@ -192,20 +194,22 @@ def check_book(book: RawBook, file: str, sheets: tuple[Sheet, ...] | None = None
                     value = raw.cell(r, c)
                     if (r, c) in raw.missing_cache or (r, c) in raw.errors:
                         findings.append(_unusable(raw, r, c, dict(  # type: ignore[arg-type]
-                            file=file, sheet=sheet.name, row=r + 1, column=f.label, cell=a1(r, c))))
+                            file=file, branch_code=code, sheet=sheet.name, row=r + 1, column=f.label,
+                            cell=a1(r, c))))
                         out.append(None)
                         continue
                     if is_blank(value):
                         if f.required:
-                            findings.append(make(Code.REQUIRED, file, sheet=sheet.name, row=r + 1,
-                                                 column=f.label, cell=a1(r, c)))
+                            findings.append(make(Code.REQUIRED, file, branch_code=code, sheet=sheet.name,
+                                                 row=r + 1, column=f.label, cell=a1(r, c)))
                         out.append(None)
                         continue
                     norm = _normalize(f, value, epoch1904)
                     if norm.error is None and not norm.changed:
                         out.append(norm.value)
                         continue
-                    common = dict(file=file, sheet=sheet.name, row=r + 1, column=f.label, cell=a1(r, c))
+                    common = dict(file=file, branch_code=code, sheet=sheet.name, row=r + 1, column=f.label,
+                                  cell=a1(r, c))
                     findings.extend(_cell_findings(f, value, norm, common))
                     out.append(norm.value if norm.ok else None)
                 rec.values[f.label] = out

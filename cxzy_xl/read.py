@@ -126,8 +126,9 @@ def _sniff_zip(data: bytes) -> str:
     return "zip"
 
 
-def _guard_zip(data: bytes, kind: str) -> None:
-    """Zip bombs and XML bombs are refused before calamine sees the file."""
+def _guard_zip(data: bytes, kind: str) -> dict[str, bytes]:
+    """Zip bombs and XML bombs are refused before calamine sees the file. Returns the XML parts it
+    unpacked, so that later scans do not unpack them again."""
     damaged = "文件已损坏（不是完整的Excel文件），请重新保存后报送"
     try:
         zf = zipfile.ZipFile(io.BytesIO(data))
@@ -140,11 +141,12 @@ def _guard_zip(data: bytes, kind: str) -> None:
         raise Unreadable("文件解压后过大，疑似异常文件，请重新保存后报送")
     if kind not in ("ooxml", "xlsb", "ods"):
         raise Unreadable(damaged)
+    parts: dict[str, bytes] = {}
     try:
         for info in infos:
             if not info.filename.endswith((".xml", ".rels")):
                 continue
-            xml = zf.read(info)
+            xml = parts[info.filename] = zf.read(info)
             # Entity declarations have no place in an Office file: this is how XML bombs and
             # external-entity attacks start. The whole member is searched (a long comment can push a
             # DOCTYPE past any head); in text and attributes "<" is always escaped, so this is exact.
@@ -156,6 +158,7 @@ def _guard_zip(data: bytes, kind: str) -> None:
                 _guard_ods_extent(xml)
     except (zipfile.BadZipFile, ValueError, OSError, RuntimeError, EOFError) as exc:  # bad CRC, bad deflate
         raise Unreadable(damaged) from exc
+    return parts
 
 
 # Patterns open with a literal so that re scans for it instead of trying at every "<" (a 77 KB sheet:
@@ -236,27 +239,24 @@ def _guard_ods_extent(xml: bytes) -> None:
         raise Unreadable("文件已损坏，无法读取，请用Excel打开检查后重新保存报送") from exc
 
 
-def _unusable_cells(data: bytes, sheet_names: list[str]) -> dict[str, tuple[set[tuple[int, int]], dict[tuple[int, int], str]]]:
+def _unusable_cells(parts: dict[str, bytes]) -> dict[str, tuple[set[tuple[int, int]], dict[tuple[int, int], str]]]:
     """Per sheet (xlsx only): formula cells with no cached value, and cells holding an error value
     (#DIV/0!, #REF!…). openpyxl writes the first kind; Excel would recompute them, we cannot. calamine
     hands both over as "", so without this scan a figure, or a row holding only an error, would be
-    lost silently."""
+    lost silently. ``parts``: the XML parts, as the zip guard already unpacked them."""
     out: dict[str, tuple[set[tuple[int, int]], dict[tuple[int, int], str]]] = {}
-    zf = zipfile.ZipFile(io.BytesIO(data))
-    paths = [n for n in zf.namelist() if n.startswith("xl/worksheets/sheet") and n.endswith(".xml")]
-    if not paths:
+    if not any(n.startswith("xl/worksheets/sheet") for n in parts) or "xl/workbook.xml" not in parts:
         return out
-    wb_xml = zf.read("xl/workbook.xml").decode("utf-8", "replace")
-    rels = zf.read("xl/_rels/workbook.xml.rels").decode("utf-8", "replace") if \
-        "xl/_rels/workbook.xml.rels" in zf.namelist() else ""
+    wb_xml = parts["xl/workbook.xml"].decode("utf-8", "replace")
+    rels = parts.get("xl/_rels/workbook.xml.rels", b"").decode("utf-8", "replace")
     rid_target = dict(re.findall(r'Id="([^"]+)"[^>]*Target="([^"]+)"', rels))
     rid_target.update({k: v for v, k in re.findall(r'Target="([^"]+)"[^>]*Id="([^"]+)"', rels)})
     for name, rid in re.findall(r'<sheet [^>]*name="([^"]+)"[^>]*r:id="([^"]+)"', wb_xml):
         target = rid_target.get(rid, "").lstrip("/")
         path = target if target.startswith("xl/") else f"xl/{target}"
-        if path not in zf.namelist():
+        xml = parts.get(path)
+        if xml is None:
             continue
-        xml = zf.read(path)
         # cheap tests first: a formula with content ends in </f> (or </x:f>; a shared formula's other
         # cells are self-closed but its first cell is not), an error cell carries t="e"
         if not (b't="e"' in xml or ((b"</f>" in xml or b":f>" in xml) and _FORMULA.search(xml))):
@@ -353,8 +353,9 @@ def load_book(path: str | Path, sheets: tuple[str, ...] | None = None) -> RawBoo
         raise Unreadable(f"文件打不开（{exc.strerror or exc}）") from exc
     kind = sniff(data)
     _refuse_unread_formats(kind, path.suffix.lower())
+    parts: dict[str, bytes] = {}
     if kind in ("ooxml", "xlsb", "ods", "zip"):
-        _guard_zip(data, kind)
+        parts = _guard_zip(data, kind)
     try:
         wb = pc.CalamineWorkbook.from_filelike(io.BytesIO(_tidy_ods(data) if kind == "ods" else data))
     except pc.PasswordError as exc:
@@ -366,7 +367,7 @@ def load_book(path: str | Path, sheets: tuple[str, ...] | None = None) -> RawBoo
     unusable: dict[str, tuple[set[tuple[int, int]], dict[tuple[int, int], str]]] = {}
     if kind == "ooxml":
         try:
-            unusable = _unusable_cells(data, wb.sheet_names)
+            unusable = _unusable_cells(parts)
         except Exception as exc:
             raise Unreadable("文件已损坏，无法读取，请用Excel打开检查后重新保存报送") from exc
     out: dict[str, RawSheet] = {}
