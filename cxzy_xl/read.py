@@ -9,6 +9,7 @@ on, with their A1 positions, to normalisation and checks.
 
 from __future__ import annotations
 
+import functools
 import io
 import re
 import zipfile
@@ -431,8 +432,11 @@ def _fill_merged(rows: list[list[Any]], sh: Any) -> None:
 
 def _label_key(text: Any) -> str:
     """Labels compare without spaces, width differences and the marks staff add (*, ※, （必填）)."""
-    if not isinstance(text, str):
-        return ""
+    return _text_key(text) if isinstance(text, str) else ""
+
+
+@functools.lru_cache(maxsize=8192)  # the header search meets the same labels in every file
+def _text_key(text: str) -> str:
     key = squeeze(text).replace("*", "").replace("※", "")
     return key.replace("(必填)", "").replace("(选填)", "")
 
