@@ -24,7 +24,7 @@ import pandas as pd
 
 from . import schema
 from .findings import Code, Finding, make
-from .normalize import display, id_birth_date, is_blank, normalize_value
+from .normalize import display, id_birth_date, is_blank, mask_id, normalize_value
 from .read import RawBook, RawSheet, a1, locate_form, locate_table
 from .schema import DateOrder, MemberRef, NotMoreThan, RequiredWhen, Rule, Settings, Sheet, SumNotMore, spoken
 
@@ -413,12 +413,8 @@ def rule_duplicate_member(ctx: RuleContext) -> Iterator[Finding]:
                 branch = _text(first[schema.NAME_COL]) or _text(first[schema.CODE_COL]) or _text(first[schema.FILE_COL])
                 name = _text(first[schema.MEMBER_NAME])
                 where = f"与{branch}{schema.ROSTER_SHEET}第{int(first[schema.ROW_COL])}行" + (f"（{name}）" if name else "")
-            yield ctx.finding(Code.DUPLICATE_MEMBER, row, schema.ROSTER_SHEET, id_col, value=_mask_id(str(pid)),
+            yield ctx.finding(Code.DUPLICATE_MEMBER, row, schema.ROSTER_SHEET, id_col, value=mask_id(str(pid)),
                               detail=f"{where}相同，同一党员只能登记一次，请核对")
-
-
-def _mask_id(pid: str) -> str:
-    return pid[:6] + "*" * 8 + pid[-4:] if len(pid) == 18 else pid
 
 
 def rule_overdue(ctx: RuleContext) -> Iterator[Finding]:

@@ -445,3 +445,18 @@ def display(value: Any) -> str:
     if isinstance(value, float) and value.is_integer():
         return str(int(value))
     return "" if value is None else str(value)
+
+
+# Masks for numbers that travel upward (result workbooks): one place for what a masked number looks like.
+def mask_id(value: str) -> str:
+    return value[:6] + "*" * 8 + value[-4:] if len(value) == 18 else "*" * len(value)
+
+
+def mask_phone(value: str) -> str:
+    digits = value.replace("-", "")
+    if len(digits) == 11 and digits.startswith("1"):
+        return digits[:3] + "****" + digits[-4:]
+    if len(value) > 4:
+        keep = value.split("-")[0] + "-" if "-" in value else ""
+        return keep + "*" * max(0, len(value) - len(keep) - 4) + value[-4:]
+    return "*" * len(value)

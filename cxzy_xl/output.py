@@ -18,7 +18,7 @@ import pandas as pd
 from . import schema
 from .files import AUTHOR, atomic, safe_filename
 from .findings import Finding, Severity, for_reading
-from .normalize import period_label
+from .normalize import mask_id, mask_phone, period_label
 from .templates import FONT, new_workbook, text_width
 
 FINDING_HEADERS = ("序号", "党组织编码", "文件", "工作表", "单元格", "类别", "代码", "问题及修改要求", "填写内容")
@@ -111,20 +111,6 @@ RATE_FIGURES = ("承诺兑现率", "参学率", "办结率", "测评满意率", 
 OVERDUE_FIGURES = ("超期承诺数", "超期未办结件数")
 SCORE_FIGURES = ("五个好得分", "综合得分")
 AMOUNT_FIGURES = ("学时合计", "投入资金（万元）", "争取上级资金（万元）")
-
-
-def mask_id(value: str) -> str:
-    return value[:6] + "*" * 8 + value[-4:] if len(value) == 18 else "*" * len(value)
-
-
-def mask_phone(value: str) -> str:
-    digits = value.replace("-", "")
-    if len(digits) == 11 and digits.startswith("1"):
-        return digits[:3] + "****" + digits[-4:]
-    if len(value) > 4:
-        keep = value.split("-")[0] + "-" if "-" in value else ""
-        return keep + "*" * max(0, len(value) - len(keep) - 4) + value[-4:]
-    return "*" * len(value)
 
 
 def _blank(v: Any) -> bool:
@@ -395,8 +381,8 @@ def _detail_frame(df: pd.DataFrame, sheet: schema.Sheet, mask: bool) -> pd.DataF
     out = df[cols].copy()
     if mask:
         for f in sheet.fields:
-            if f.kind in schema.MASKED_KINDS:
-                fn = mask_id if f.kind is schema.Kind.ID_NUMBER else mask_phone
+            fn = _MASKERS.get(f.label)
+            if fn is not None:
                 out[f.label] = out[f.label].map(lambda v, fn=fn: v if _blank(v) else fn(str(v)))
     return out
 
