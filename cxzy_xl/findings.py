@@ -59,6 +59,10 @@ class Code(Enum):
     EMPTY_TEMPLATE = (Severity.ERROR, "空白模板，尚未填写：除预填的名称、编码、报告期外没有填写任何内容，请填写后重新报送")
     RULE_FAILED = (Severity.ERROR, "检查规则“{detail}”运行出错，本文件未做这项检查，其余检查照常进行，请联系技术人员")
     RESULT_EDITED = (Severity.WARNING, "{detail}，请核对")
+    LATE_SUBMISSION = (Severity.WARNING, "逾期报送：{detail}")
+    COMMITMENT_VANISHED = (Severity.WARNING, "{detail}")
+    CONCERN_VANISHED = (Severity.WARNING, "{detail}")
+    MEMBER_GONE = (Severity.WARNING, "{detail}")
 
     @property
     def severity(self) -> Severity:

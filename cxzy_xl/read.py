@@ -530,7 +530,8 @@ def read_registry(path: str | Path) -> Registry:
                 branches.append(schema.Branch(
                     code=str(vals["党组织编码"]), name=str(vals.get("党组织名称") or ""),
                     type=str(vals.get("党组织类型") or ""), parent=str(vals.get("上级党组织") or ""),
-                    secretary=str(vals.get("书记姓名") or ""), phone=str(vals.get("联系电话") or "")))
+                    secretary=str(vals.get("书记姓名") or ""), phone=str(vals.get("联系电话") or ""),
+                    group=str(vals.get("督导组") or ""), leader=str(vals.get("联系领导") or "")))
     settings = schema.Settings()
     raw = book.sheet(form_sheet.name)
     values: dict[str, Any] = {}
@@ -548,6 +549,7 @@ def read_registry(path: str | Path) -> Registry:
     settings.campaign_start = values.get("活动开始日期") or settings.campaign_start
     settings.campaign_end = values.get("活动结束日期") or settings.campaign_end
     settings.deadline = values.get("报送截止日期")
+    settings.mobilised_by = values.get("动员大会截止日期")
     for name in settings.weights:
         if values.get(f"{name}权重") is not None:
             settings.weights[name] = float(values[f"{name}权重"])

@@ -527,6 +527,65 @@ DEADLINES = (
     Deadline("民情台账", "办结时限", "办结日期"),
 )
 
+# --- quarter after quarter -------------------------------------------------------------------
+# A roster row whose 备注 says the member left (转出、去世…) records the departure: the member is not
+# missing from the roster (MEMBER_GONE), is not counted among the branch's members, and is not
+# carried into next quarter's template.
+ROSTER_NOTE = "备注"
+DEPARTED_WORDS = ("转出", "去世", "逝世", "病故", "死亡", "停止党籍", "出党", "除名", "开除", "退党", "取消预备党员资格")
+
+
+@dataclass(frozen=True)
+class Open:
+    """Which rows of a table are still open: ``column`` is one of ``values``, or, with no values,
+    the date ``column`` is blank. ``None`` where an Open is expected means every row."""
+
+    column: str
+    values: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class Carry:
+    """What next quarter's template takes from a branch's last accepted submission: a form sheet's
+    ``fields``, or a table sheet's rows (those ``keep`` says are open; every row with keep None)."""
+
+    sheet: str
+    fields: tuple[str, ...] = ()
+    keep: Open | None = None
+
+
+CARRY_OVER: tuple[Carry, ...] = (
+    Carry("基本信息", fields=("书记姓名", "联系电话", "特色党支部类型", "争创主题", "是否成立领导小组", "是否制定实施方案",
+                          "动员大会日期", "党员总数", "正式党员数", "预备党员数", "流动党员数")),
+    Carry("党员名册"),  # departed members (DEPARTED_WORDS) stay behind
+    Carry("公开承诺", keep=Open("完成情况", ("未开始", "推进中"))),
+    Carry("民情台账", keep=Open("办结日期")),
+    Carry("示范岗"),
+)
+
+
+@dataclass(frozen=True)
+class Vanish:
+    """With last quarter's result: a row of ``sheet`` that was open then (``open``; None: every row)
+    and has no match now is a ``code`` finding. Rows match when they agree on every column of any one
+    of ``keys`` (text compared without spaces; ID numbers as the earlier result shows them, masked);
+    ``describe`` are the columns the message quotes to say which row is meant."""
+
+    sheet: str
+    code: str
+    keys: tuple[tuple[str, ...], ...]
+    describe: tuple[str, ...]
+    open: Open | None = None
+
+
+VANISHED: tuple[Vanish, ...] = (
+    Vanish("公开承诺", "COMMITMENT_VANISHED", keys=(("承诺人", "承诺内容"), ("承诺人", "承诺日期", "计划完成日期")),
+           describe=("承诺人", "承诺内容", "计划完成日期", "完成情况"), open=Open("完成情况", ("未开始", "推进中"))),
+    Vanish("民情台账", "CONCERN_VANISHED", keys=(("反映问题", "登记日期"), ("反映人", "反映问题")),
+           describe=("登记日期", "反映人", "反映问题", "办结时限"), open=Open("办结日期")),
+    Vanish("党员名册", "MEMBER_GONE", keys=(("姓名",), ("身份证号",)), describe=("姓名", "性别", "身份证号", "入党日期")),
+)
+
 
 def _check_one_off_names() -> None:
     """The names above are checked against the sheets when the schema is imported."""
@@ -549,6 +608,27 @@ def _check_one_off_names() -> None:
         f = sheet.field(d.column)
         if (d.done is None) != (f.kind is Kind.DATE) or (d.done is not None and d.done not in f.allowed):
             raise ValueError(f"{d!r} does not match {d.sheet}.{d.column}")
+    roster.field(ROSTER_NOTE)
+
+    def check_open(sheet: Sheet, o: Open | None) -> None:
+        if o is None:
+            return
+        f = sheet.field(o.column)
+        if (not o.values) != (f.kind is Kind.DATE) or not set(o.values) <= set(f.allowed):
+            raise ValueError(f"{o!r} does not match {sheet.name}.{o.column}")
+
+    for c in CARRY_OVER:
+        sheet = BRANCH_SHEET[c.sheet]
+        if (sheet.layout == "form") != bool(c.fields) or (c.keep is not None and sheet.layout == "form"):
+            raise ValueError(f"{c!r}: a form carries fields, a table carries rows")
+        for label in c.fields:
+            sheet.field(label)
+        check_open(sheet, c.keep)
+    for v in VANISHED:
+        sheet = BRANCH_SHEET[v.sheet]
+        for label in {x for key in v.keys for x in key} | set(v.describe):
+            sheet.field(label)
+        check_open(sheet, v.open)
 
 
 _check_one_off_names()
@@ -570,13 +650,18 @@ REGISTRY_SHEETS: tuple[Sheet, ...] = (
         _INFO.field("上级党组织"),
         replace(_INFO.field("书记姓名"), required=False),
         replace(_INFO.field("联系电话"), required=False),
+        # contract 1.1: optional; a registry without them reads as before
+        F("督导组", note="联系督导小组名称，如 第一督导组；结果中按督导组汇总，问题清单可按督导组分别生成",
+          example="第一督导组"),
+        F("联系领导", note="督导组的联系领导", example="李书记"),
     ), rows=100),
     Sheet("设置", "form", "本次汇总的设置。权重和等次分数线可留空，留空时使用默认值。", (
         F("所属党委*", note="乡镇（街道）党委全称", example="德新镇党委"),
         F("报告期*", Kind.PERIOD, example=PERIOD_EXAMPLE),
         F("活动开始日期*", Kind.DATE, example=dt.date(2010, 5, 1), default=dt.date(2010, 4, 1)),
         F("活动结束日期*", Kind.DATE, example=dt.date(2012, 6, 30), default=dt.date(2012, 12, 31)),
-        F("报送截止日期", Kind.DATE, example=dt.date(2011, 7, 5)),
+        F("报送截止日期", Kind.DATE, note="填报日期晚于此日的为逾期报送", example=dt.date(2011, 7, 5)),
+        F("动员大会截止日期", Kind.DATE, note="统计在此日前召开动员大会的支部数", example=dt.date(2011, 5, 15)),
         *(F(f"{name}权重", Kind.NUMBER, min=0, note="综合得分中的权重", default=w, example=w)
           for name, w in SCORE_WEIGHTS.items()),
         *(F(f"{grade}等次最低分", Kind.NUMBER, min=0, max=100, note="综合得分达到此分为该等次", default=t,
@@ -611,6 +696,8 @@ class Branch:
     parent: str = ""
     secretary: str = ""
     phone: str = ""
+    group: str = ""  # 督导组
+    leader: str = ""  # 联系领导
 
 
 @dataclass
@@ -622,6 +709,7 @@ class Settings:
     campaign_start: dt.date = field(default_factory=lambda: REGISTRY_SHEET["设置"].field("活动开始日期").default)
     campaign_end: dt.date = field(default_factory=lambda: REGISTRY_SHEET["设置"].field("活动结束日期").default)
     deadline: dt.date | None = None
+    mobilised_by: dt.date | None = None  # 动员大会截止日期
     weights: dict[str, float] = field(default_factory=lambda: dict(SCORE_WEIGHTS))
     thresholds: tuple[tuple[str, float], ...] = GRADE_THRESHOLDS
 

@@ -331,7 +331,8 @@ def write_registry(path: str | os.PathLike[str], branches: Sequence[Branch] = ()
     """Write the branch registry workbook (支部名单 + 设置), blank or filled."""
     names, form = schema.REGISTRY_SHEETS
     labels = names.labels
-    rows = [dict(zip(labels, (b.code, b.name, b.type, b.parent, b.secretary, b.phone), strict=True)) for b in branches]
+    rows = [dict(zip(labels, (b.code, b.name, b.type, b.parent, b.secretary, b.phone, b.group, b.leader), strict=True))
+            for b in branches]
     with atomic(path, replace=replace, mark=schema.REGISTRY_ID, what="支部名单") as target:
         wb = new_workbook(target.tmp)
         wb.set_properties({"title": "支部名单", "author": AUTHOR, "created": generated_at or FIXED_TIME,

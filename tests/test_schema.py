@@ -26,7 +26,10 @@ def test_some_exact_fields_from_the_spec():
     assert projects.field("投入资金（万元）").kind is Kind.NUMBER and projects.field("投入资金（万元）").min == 0
     scores = schema.BRANCH_SHEET["考核测评"]
     assert scores.field("领导班子好").max == 20
-    assert schema.REGISTRY_SHEET["支部名单"].labels == ["党组织编码", "党组织名称", "党组织类型", "上级党组织", "书记姓名", "联系电话"]
+    # contract 1.1 adds the optional 督导组 and 联系领导
+    assert schema.REGISTRY_SHEET["支部名单"].labels == ["党组织编码", "党组织名称", "党组织类型", "上级党组织", "书记姓名",
+                                                     "联系电话", "督导组", "联系领导"]
+    assert not any(schema.REGISTRY_SHEET["支部名单"].field(x).required for x in ("督导组", "联系领导"))
 
 
 def test_labels_unique_within_each_sheet_and_sheet_names_unique():
