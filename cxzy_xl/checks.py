@@ -375,8 +375,23 @@ def rule_id_number(ctx: RuleContext) -> Iterator[Finding]:
                           detail=f"{born_col}{born}与{id_col}中的{display(id_birth_date(pid))}不符，请核对")
 
 
+def departed(roster: pd.DataFrame) -> pd.Series:
+    """The roster rows that record a member who left (备注 says 转出、去世…, schema.DEPARTED_WORDS):
+    not counted among the branch's members, not missing (MEMBER_GONE), not carried over."""
+    notes = roster[schema.ROSTER_NOTE]
+    if roster.empty:
+        return pd.Series(False, index=roster.index, dtype=bool)
+    text = notes.map(lambda v: "" if _blank(v) else str(v))
+    return text.str.contains("|".join(schema.DEPARTED_WORDS), regex=True).astype(bool)
+
+
+def current_members(roster: pd.DataFrame) -> pd.DataFrame:
+    """The roster without the departure records."""
+    return roster[~departed(roster)]
+
+
 def rule_count_mismatch(ctx: RuleContext) -> Iterator[Finding]:
-    roster = ctx.tables[schema.ROSTER_SHEET]
+    roster = current_members(ctx.tables[schema.ROSTER_SHEET])
     kinds = roster[schema.MEMBER_CLASS]
     have: dict[str | None, pd.Series] = {}
     for _, counted in schema.MEMBER_COUNTS:
@@ -475,6 +490,34 @@ def rule_probation(ctx: RuleContext) -> Iterator[Finding]:
                                  f"{_days_words(schema.PROBATION_DAYS)}，请及时讨论转正")
 
 
+def submitted_on(res: FileResult) -> dt.date | None:
+    """When a submission was made: its 填报日期, failing that the file's time."""
+    if res.filled_on is not None:
+        return res.filled_on
+    return dt.datetime.fromtimestamp(res.mtime).date() if res.mtime else None
+
+
+def is_late(res: FileResult, settings: Settings) -> bool:
+    """After 设置's 报送截止日期 (nothing is late without one)."""
+    when = submitted_on(res)
+    return settings.deadline is not None and when is not None and when > settings.deadline
+
+
+def rule_late(ctx: RuleContext) -> Iterator[Finding]:
+    deadline = ctx.settings.deadline
+    if deadline is None:
+        return
+    label = "填报日期"
+    for _, row in ctx.tables[schema.INFO_SHEET].iterrows():
+        res = ctx.results.get(row[schema.FILE_COL])
+        if res is None or not is_late(res, ctx.settings):
+            continue
+        when = submitted_on(res)
+        said = f"{label}为{display(when)}" if res.filled_on is not None else f"未填{label}，文件保存于{display(when)}"
+        yield ctx.finding(Code.LATE_SUBMISSION, row, schema.INFO_SHEET, label, value=_text(row[label]),
+                          detail=f"{said}，晚于报送截止日期{display(deadline)}，今后请按时报送")
+
+
 def rule_out_of_period(ctx: RuleContext) -> Iterator[Finding]:
     start, end = pd.Timestamp(ctx.settings.campaign_start), pd.Timestamp(ctx.settings.campaign_end)
     span = f"{display(ctx.settings.campaign_start)}至{display(ctx.settings.campaign_end)}"
@@ -502,6 +545,7 @@ RULES: tuple[CodeRule, ...] = (
              rule_rating_quota),
     CodeRule(f"{schema.PROBATIONER}按期转正", rule_probation),
     CodeRule("日期在创先争优活动期间", rule_out_of_period),
+    CodeRule("按时报送", rule_late),
 )
 
 
@@ -550,4 +594,4 @@ def check_rules(tables: dict[str, pd.DataFrame], results: dict[str, FileResult],
 
 
 __all__ = ["CodeRule", "FileResult", "RuleContext", "SheetRecords", "all_rules", "check_book", "check_rules",
-           "declared_findings", "violations"]
+           "current_members", "declared_findings", "departed", "is_late", "submitted_on", "violations"]

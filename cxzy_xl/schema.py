@@ -569,21 +569,27 @@ class Vanish:
     """With last quarter's result: a row of ``sheet`` that was open then (``open``; None: every row)
     and has no match now is a ``code`` finding. Rows match when they agree on every column of any one
     of ``keys`` (text compared without spaces; ID numbers as the earlier result shows them, masked);
-    ``describe`` are the columns the message quotes to say which row is meant."""
+    ``describe`` are the columns the message quotes to say which row is meant; ``ask`` what the branch
+    is to do about it."""
 
     sheet: str
     code: str
     keys: tuple[tuple[str, ...], ...]
     describe: tuple[str, ...]
+    ask: str
     open: Open | None = None
 
 
 VANISHED: tuple[Vanish, ...] = (
     Vanish("公开承诺", "COMMITMENT_VANISHED", keys=(("承诺人", "承诺内容"), ("承诺人", "承诺日期", "计划完成日期")),
-           describe=("承诺人", "承诺内容", "计划完成日期", "完成情况"), open=Open("完成情况", ("未开始", "推进中"))),
+           describe=("承诺人", "承诺内容", "计划完成日期", "完成情况"), open=Open("完成情况", ("未开始", "推进中")),
+           ask="本期公开承诺中没有这一项，也没有标为已完成或未兑现：请补回该行，如实填写完成情况"),
     Vanish("民情台账", "CONCERN_VANISHED", keys=(("反映问题", "登记日期"), ("反映人", "反映问题")),
-           describe=("登记日期", "反映人", "反映问题", "办结时限"), open=Open("办结日期")),
-    Vanish("党员名册", "MEMBER_GONE", keys=(("姓名",), ("身份证号",)), describe=("姓名", "性别", "身份证号", "入党日期")),
+           describe=("登记日期", "反映人", "反映问题", "办结时限"), open=Open("办结日期"),
+           ask="本期民情台账中没有这一件，也没有填写办结日期：请补回该行，已办结的填写办结日期和办理结果"),
+    Vanish("党员名册", "MEMBER_GONE", keys=(("姓名",), ("身份证号",)), describe=("姓名", "性别", "身份证号", "入党日期"),
+           ask="本期党员名册中没有此人：如已转出、去世或停止党籍，请保留该行并在“备注”中注明（如“2011年8月转出”）；"
+               "如是漏填，请补上"),
 )
 
 
