@@ -99,6 +99,7 @@ class Summary:
     level: int = 1
     unit: str = ""
     extras: dict[str, pd.DataFrame] = field(default_factory=dict)  # chart data
+    previous: list[Any] = field(default_factory=list)  # history.Previous, oldest first (``--previous``)
 
     @property
     def period(self) -> str:
@@ -298,11 +299,15 @@ def missing_branches(batch: Batch) -> pd.DataFrame:
 
 
 def aggregate(batch: Batch) -> Summary:
-    """Figures by branch, by 党组织类型 and in total for one township's batch."""
+    """Figures by branch, by 党组织类型 and in total for one township's batch; beside last quarter's
+    when the batch was read with earlier results (:func:`cxzy_xl.history.compared`)."""
+    from .history import compared
+
     base = branch_base(batch)
     by_branch, by_type, total = summarise(base, batch.settings)
     missing = missing_branches(batch)
     expected = len(batch.registry.branches) if batch.registry else len(base)
-    return Summary(by_branch=by_branch, by_type=by_type, total=total, base=base, settings=batch.settings,
-                   findings=list(batch.findings), missing=missing, expected=expected, batch=batch,
-                   unit=batch.settings.committee, extras=_chart_data(batch))
+    summary = Summary(by_branch=by_branch, by_type=by_type, total=total, base=base, settings=batch.settings,
+                      findings=list(batch.findings), missing=missing, expected=expected, batch=batch,
+                      unit=batch.settings.committee, extras=_chart_data(batch))
+    return compared(summary, batch.previous)

@@ -29,6 +29,7 @@ import psutil
 from . import schema
 from .checks import FileResult, check_book, check_rules
 from .findings import FINDING_COLUMNS, Code, Finding, Severity, make
+from .history import Previous, read_previous_all, vanished
 from .normalize import period_end, period_label, squeeze
 from .read import SPREADSHEET_SUFFIXES, Registry, Unreadable, load_book, parse_a1, read_registry
 from .schema import Kind, Settings
@@ -330,6 +331,7 @@ class Batch:
     settings: Settings
     registry: Registry | None = None
     results: dict[str, FileResult] = field(default_factory=dict, repr=False)
+    previous: list[Previous] = field(default_factory=list, repr=False)  # earlier results, oldest first
 
     def __getitem__(self, sheet: str) -> pd.DataFrame:
         return self.tables[sheet]
@@ -436,8 +438,9 @@ def _branch_by_name(file: str, registry: Registry) -> str:
 
 
 def build_batch(results: list[FileResult], registry: Registry | None = None,
-                extra_findings: Sequence[Finding] = ()) -> Batch:
-    """Deduplicate submissions, match the registry, type the data and run the rules."""
+                extra_findings: Sequence[Finding] = (), previous: Sequence[Previous] = ()) -> Batch:
+    """Deduplicate submissions, match the registry, type the data and run the rules; with earlier
+    results (oldest first), what was open in the last of them and has vanished since is a finding too."""
     findings: list[Finding] = list(extra_findings)
     settings = registry.settings if registry else Settings()
     if registry:
@@ -518,6 +521,9 @@ def build_batch(results: list[FileResult], registry: Registry | None = None,
     by_file = {r.file: r for r in used}
     end = period_end(settings.period) if settings.period else dt.date.today()
     findings.extend(check_rules(tables, by_file, settings, end))
+    batch = Batch(tables, [], pd.DataFrame(), settings, registry, by_file, list(previous))
+    if previous:
+        findings.extend(vanished(batch, previous[-1]))
     for res in results:  # a sheet missing from a workbook leaves its required cells unfilled
         if res.readable:
             res.required_total += sum(len(s.required) for s in schema.FORM_SHEETS if s.name not in res.sheets)
@@ -526,8 +532,8 @@ def build_batch(results: list[FileResult], registry: Registry | None = None,
         "填报日期": r.filled_on, "状态": status.get(r.file, ""),
         "数据行数": sum(len(s.rows) for n, s in r.sheets.items() if n in table_names),
     } for r in results], columns=["来源文件", "党组织编码", "党组织名称", "报告期", "填报日期", "状态", "数据行数"])
-    findings = _ordered(findings)
-    return Batch(tables, findings, files, settings, registry, by_file)
+    batch.findings, batch.files = _ordered(findings), files
+    return batch
 
 
 _SEVERITY_ORDER = {Severity.ERROR: 0, Severity.WARNING: 1, Severity.INFO: 2}
@@ -539,21 +545,38 @@ def _ordered(findings: list[Finding]) -> list[Finding]:
                                            f.row or 0, parse_a1(f.cell)[1], _SEVERITY_ORDER[f.severity]))
 
 
+PreviousArg = str | os.PathLike[str] | Previous
+
+
+def _previous(previous: Sequence[PreviousArg] | PreviousArg | None, period: str) -> list[Previous]:
+    if previous is None:
+        return []
+    items = [previous] if isinstance(previous, (str, os.PathLike, Previous)) else list(previous)
+    return read_previous_all(items, period)
+
+
 def read_workbook(path: str | os.PathLike[str], registry: str | os.PathLike[str] | Registry | None = None,
-                  isolate: bool = True) -> Batch:
-    """Read and check one branch workbook."""
+                  isolate: bool = True, previous: Sequence[PreviousArg] | PreviousArg | None = None) -> Batch:
+    """Read and check one branch workbook (``previous``: as :func:`read_folder`)."""
     p = Path(path)
     tasks = [(str(p), p.name)]
-    results = read_files_isolated(tasks, workers=1) if isolate else [process_file(*tasks[0])]
     reg = read_registry(registry) if isinstance(registry, (str, os.PathLike)) else registry
-    return build_batch(results, reg)
+    earlier = _previous(previous, reg.settings.period if reg else "")
+    results = read_files_isolated(tasks, workers=1) if isolate else [process_file(*tasks[0])]
+    return build_batch(results, reg, previous=earlier)
 
 
 def read_folder(inbox: str | os.PathLike[str], registry: str | os.PathLike[str] | Registry | None = None,
                 workers: int | None = None, isolate: bool = True,
-                progress: Callable[[int, int], None] | None = None) -> Batch:
-    """Read and check every submission in ``inbox`` (the township office's folder of returned files)."""
+                progress: Callable[[int, int], None] | None = None,
+                previous: Sequence[PreviousArg] | PreviousArg | None = None) -> Batch:
+    """Read and check every submission in ``inbox`` (the township office's folder of returned files).
+    ``previous``: earlier result workbooks (paths or :class:`~cxzy_xl.history.Previous`), to compare
+    with and to find what vanished since the last of them; an unusable one raises
+    :class:`~cxzy_xl.history.PreviousError` before anything is read."""
     root = Path(inbox)
+    reg = read_registry(registry) if isinstance(registry, (str, os.PathLike)) else registry
+    earlier = _previous(previous, reg.settings.period if reg else "")
     paths, skipped = collect_files(root)
     tasks = [(str(p), str(p.relative_to(root))) for p in paths]
     if isolate:
@@ -564,5 +587,4 @@ def read_folder(inbox: str | os.PathLike[str], registry: str | os.PathLike[str] 
             results.append(process_file(*t))
             if progress:
                 progress(i, len(tasks))
-    reg = read_registry(registry) if isinstance(registry, (str, os.PathLike)) else registry
-    return build_batch(results, reg, skipped)
+    return build_batch(results, reg, skipped, previous=earlier)
