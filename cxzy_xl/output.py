@@ -94,12 +94,18 @@ def write_findings_sheet(wb: Any, st: Styles, findings: Sequence[Finding], name:
     return ws
 
 
-def write_findings(findings: Sequence[Finding], path: str | os.PathLike[str], every: bool = False) -> Path:
-    """The problem list as its own styled workbook (``cxzy check -o``); the path is the caller's, so an
-    existing file there is replaced. Returns where it was written (beside, if the file was open).
+FINDINGS_ID = "cxzy-findings"
+
+
+def write_findings(findings: Sequence[Finding], path: str | os.PathLike[str], every: bool = False, *,
+                   replace: bool = True) -> Path:
+    """The problem list as its own styled workbook (``cxzy check -o``). With ``replace`` (the path is
+    the caller's) an existing file there is replaced; without (a name the library chose) only an
+    untouched problem list of ours is. Returns where it was written (beside, if the file was open).
     ``every``: every normalisation on its own row instead of one summary row per column."""
-    with atomic(path, what="问题清单") as target:
+    with atomic(path, replace=replace, mark=FINDINGS_ID, what="问题清单") as target:
         wb = new_workbook(target.tmp)
+        wb.set_properties({"title": "问题清单", "author": AUTHOR, "comments": f"{FINDINGS_ID} v{schema.VERSION}"})
         write_findings_sheet(wb, Styles(wb), findings, every=every)
         wb.close()
     return target.path
@@ -111,6 +117,7 @@ RATE_FIGURES = ("承诺兑现率", "参学率", "办结率", "测评满意率", 
 OVERDUE_FIGURES = ("超期承诺数", "超期未办结件数")
 SCORE_FIGURES = ("五个好得分", "综合得分")
 AMOUNT_FIGURES = ("学时合计", "投入资金（万元）", "争取上级资金（万元）")
+TEXT_FIGURES = ("党组织编码", "党组织名称", "党组织类型", "等次", "单位名称", "报送情况", "督导组", "联系领导", "联系支部")
 
 
 def _blank(v: Any) -> bool:
@@ -168,15 +175,23 @@ class ResultStyles(Styles):
         self.card_pct = fmt(num_format="0.0%", bold=True, font_size=12, **border)
         self.card_score = fmt(num_format="0.0", bold=True, font_size=12, **border)
         self.note = fmt(font_color="#7F7F7F", font_size=9)
+        # 环比: the change signed, rates in 百分点
+        self.change = {kind: fmt(num_format=f, **border) for kind, f in (
+            ("int", "+#,##0;-#,##0;0"), ("num", "+#,##0.00;-#,##0.00;0.00"), ("score", "+0.0;-0.0;0.0"),
+            ("pct", '+0.0"个百分点";-0.0"个百分点";0.0"个百分点"'), ("ratio", "+0.0%;-0.0%;0.0%"))}
+        self.plain = {"int": fmt(num_format="#,##0", **border), "num": fmt(num_format="#,##0.00", **border),
+                      "pct": fmt(num_format="0.0%", **border), "score": fmt(num_format="0.0", **border)}
 
     def for_figure(self, name: str, total: bool = False) -> Any:
         if name in RATE_FIGURES:
             return self.total_pct if total else self.pct
-        if name in SCORE_FIGURES:
+        if name in SCORE_FIGURES or name == "上期综合得分":
             return self.total_score if total else self.score
         if name in AMOUNT_FIGURES:
             return self.total_num if total else self.num
-        if name in ("党组织编码", "党组织名称", "党组织类型", "等次", "单位名称"):
+        if name == "联系支部":
+            return self.wrap
+        if name in TEXT_FIGURES:
             return self.total_text if total else self.text
         return self.total_int if total else self.int
 
@@ -239,6 +254,8 @@ def _print_wide(ws: Any, name: str, columns: Sequence[str], widths: Sequence[flo
 
 
 def _figure_width(name: str) -> float:
+    if name == "联系支部":
+        return 48
     if name == "党组织名称":
         return 24
     if name in ("单位名称",):
@@ -295,6 +312,12 @@ def _write_figure_table(wb: Any, st: ResultStyles, name: str, title: str, df: pd
                 ws.conditional_format(2, c, last, c, {"type": "cell", "criteria": ">", "value": 0, "format": st.red})
             elif col == "错误数":
                 ws.conditional_format(2, c, last, c, {"type": "cell", "criteria": ">", "value": 0, "format": st.bad})
+            elif col == "排名变化":
+                ws.conditional_format(2, c, last, c, {"type": "cell", "criteria": ">", "value": 0, "format": st.good})
+                ws.conditional_format(2, c, last, c, {"type": "cell", "criteria": "<", "value": 0, "format": st.bad})
+            elif col == "报送情况":
+                ws.conditional_format(2, c, last, c, {"type": "cell", "criteria": "==", "value": '"逾期"',
+                                                      "format": st.bad})
             elif col == "等次":
                 ws.conditional_format(2, c, last, c, {"type": "cell", "criteria": "==", "value": '"较差"',
                                                       "format": st.bad})
@@ -399,8 +422,12 @@ def _headline(summary: Any) -> list[tuple[str, list[tuple[str, Any, str]]]]:
     t = summary.total.iloc[0]
     missing = len(summary.missing)
     reported = summary.expected - missing if summary.expected else summary.reported
+    late = int(summary.base["逾期报送数"].sum()) if "逾期报送数" in summary.base else 0
+    on_time = reported - late
     return [
         ("报送情况", [("应报（个）", summary.expected, "int"), ("已报（个）", reported, "int"), ("未报（个）", missing, "int")]),
+        ("按时报送", [("按时（个）", on_time, "int"), ("逾期（个）", late, "int"),
+                  ("按时报送率", on_time / summary.expected if summary.expected else None, "pct")]),
         ("党员队伍", [("党员（人）", t["党员数"], "int"), ("预备党员（人）", t["预备党员数"], "int"),
                   ("流动党员（人）", t["流动党员数"], "int")]),
         ("公开承诺", [("承诺（项）", t["承诺数"], "int"), ("已兑现（项）", t["已兑现承诺数"], "int"),
@@ -415,6 +442,32 @@ def _headline(summary: Any) -> list[tuple[str, list[tuple[str, Any, str]]]]:
         ("数据质量", [("错误（个）", t["错误数"], "int"), ("警告（个）", t["警告数"], "int"),
                   ("填报完整率", t["填报完整率"], "pct")]),
     ]
+
+
+def _write_change(ws: Any, st: ResultStyles, summary: Any, r0: int) -> int:
+    """与上期比较（环比）: every headline figure beside the last earlier result's and the change; returns
+    the row after the block."""
+    last = summary.previous[-1]
+    now, before = _headline(summary), _headline(last.summary)
+    period = period_label(summary.period) if summary.period else "本期"
+    ws.set_row(r0, 22)
+    ws.merge_range(r0, 0, r0, 5, f"与上期比较（环比）：本期 {period}，上期 {last.label}", st.card_label)
+    for c, head in enumerate(("栏目", "指标", "本期", f"上期（{last.label}）", "增减", "增减幅度")):
+        ws.write_string(r0 + 1, c, head, st.header)
+    r = r0 + 2
+    for (label, items), (_, earlier) in zip(now, before, strict=True):
+        for j, ((name, value, kind), (_, was, _)) in enumerate(zip(items, earlier, strict=True)):
+            ws.write_string(r, 0, label if j == 0 else "", st.card_label if j == 0 else st.text)
+            ws.write_string(r, 1, name, st.card_name)
+            write_cell(ws, r, 2, value, st.plain[kind])
+            write_cell(ws, r, 3, was, st.plain[kind])
+            known = not _blank(value) and not _blank(was)
+            diff = (float(value) - float(was)) * (100 if kind == "pct" else 1) if known else None
+            write_cell(ws, r, 4, diff, st.change[kind])
+            ratio = diff / float(was) if known and kind in ("int", "num") and float(was) else None
+            write_cell(ws, r, 5, ratio, st.change["ratio"])
+            r += 1
+    return r
 
 
 OV = schema.OVERVIEW_SHEET  # chart series refer to their data on the overview sheet itself
@@ -475,6 +528,10 @@ def _write_overview(wb: Any, st: ResultStyles, summary: Any, generated_at: dt.da
             ws.write_string(r, 1 + 2 * j, name, st.card_name)
             write_cell(ws, r, 2 + 2 * j, value, fmts[kind])
     chart_row = 3 + len(cards) + 1
+    breaks = []
+    if summary.previous:
+        chart_row = _write_change(ws, st, summary, chart_row) + 1
+        breaks.append(chart_row)  # the comparison fills page 1; the ranking starts page 2
     # chart source tables to the right of the printed area
     src_col = 9
     ws.set_column(src_col, src_col + 6, 12)
@@ -491,16 +548,24 @@ def _write_overview(wb: Any, st: ResultStyles, summary: Any, generated_at: dt.da
     # 1. 综合得分 by branch (or by child unit), best first
     ranked = summary.by_unit if rollup else summary.by_branch
     name_col = "单位名称" if rollup else "党组织名称"
-    ranked = ranked[[name_col, "综合得分"]].dropna().sort_values("综合得分", ascending=True, kind="stable")
-    last = table(src_col, [name_col, "综合得分"], ranked.values.tolist(), {1: st.score})
-    c1 = _chart(wb, "bar", "综合得分（按下级单位）" if rollup else "各支部综合得分")
-    c1.add_series({"name": "综合得分", "categories": [OV, 4, src_col, last, src_col],
+    beside = bool(summary.previous) and "上期综合得分" in ranked.columns
+    shown = [name_col, "综合得分", *(["上期综合得分"] if beside else [])]
+    ranked = ranked[shown].dropna(subset=["综合得分"]).sort_values("综合得分", ascending=True, kind="stable")
+    last = table(src_col, ["名称", "本期" if beside else "综合得分", *(["上期"] if beside else [])],
+                 ranked.values.tolist(), {1: st.score, 2: st.score})
+    what = "综合得分（按下级单位）" if rollup else "各支部综合得分"
+    c1 = _chart(wb, "bar", f"{what}：本期与上期" if beside else what)
+    c1.add_series({"name": "本期" if beside else "综合得分", "categories": [OV, 4, src_col, last, src_col],
                    "values": [OV, 4, src_col + 1, last, src_col + 1], "fill": {"color": "#2E75B6"},
                    "data_labels": {"value": True, "num_format": "0.0", "font": {"name": FONT, "size": 8}}})
+    if beside:
+        c1.add_series({"name": f"上期（{summary.previous[-1].label}）", "categories": [OV, 4, src_col, last, src_col],
+                       "values": [OV, 4, src_col + 2, last, src_col + 2], "fill": {"color": "#BFBFBF"}})
     c1.set_x_axis({"min": 0, "max": 100, "num_font": {"name": FONT, "size": 9}})
     c1.set_y_axis({"num_font": {"name": FONT, "size": 8}})
-    c1.set_legend({"none": True})
-    bars = max(len(ranked), 1)
+    if not beside:
+        c1.set_legend({"none": True})
+    bars = max(len(ranked), 1) * (2 if beside else 1)
     c1_height = 70 + (18 if bars <= 40 else 12) * bars
     c1.set_size({"width": OVERVIEW_PX, "height": c1_height})
 
@@ -559,12 +624,33 @@ def _write_overview(wb: Any, st: ResultStyles, summary: Any, generated_at: dt.da
     row = chart_row
     ws.insert_chart(row, 0, c1, {"x_offset": 0, "y_offset": 4})
     row += math.ceil((c1_height + 8) / 20)
-    ws.set_h_pagebreaks([row])
+    breaks.append(row)
     ws.insert_chart(row, 0, c2, {"x_offset": 0, "y_offset": 10})
     ws.insert_chart(row, 0, c3, {"x_offset": OVERVIEW_PX // 2, "y_offset": 10})
     row += 17
     ws.insert_chart(row, 0, c4, {"x_offset": 0, "y_offset": 4})
     row += 16
+    if summary.previous:
+        # the trend over every earlier result given, and this one
+        from .history import totals_over_time
+
+        trend = totals_over_time(summary)
+        col5 = col4 + 5
+        rates = ["承诺兑现率", "参学率", "办结率", "测评满意率"]
+        last5 = table(col5, ["报告期", *rates], trend[["报告期", *rates]].values.tolist(),
+                      {k: st.pct for k in range(1, 5)})
+        c5 = _chart(wb, "line", f"主要指标变化趋势（{trend['报告期'].iloc[0]}至{trend['报告期'].iloc[-1]}）")
+        for k, color in enumerate(("#2E75B6", "#70AD47", "#FFC000", "#C00000"), start=1):
+            c5.add_series({"name": [OV, 3, col5 + k], "categories": [OV, 4, col5, last5, col5],
+                           "values": [OV, 4, col5 + k, last5, col5 + k], "line": {"color": color, "width": 2.25},
+                           "marker": {"type": "circle", "size": 6, "fill": {"color": color}, "border": {"color": color}},
+                           "data_labels": {"value": True, "num_format": "0.0%", "position": "above",
+                                           "font": {"name": FONT, "size": 8}}})
+        c5.set_y_axis({"num_format": "0%", "min": 0, "max": 1, "num_font": {"name": FONT, "size": 9}})
+        c5.set_size({"width": OVERVIEW_PX, "height": 300})
+        ws.insert_chart(row, 0, c5, {"x_offset": 0, "y_offset": 4})
+        row += 16
+    ws.set_h_pagebreaks(breaks)
     ws.print_area(0, 0, row, 6)
     ws.set_paper(9)
     ws.fit_to_pages(1, 0)
@@ -607,6 +693,7 @@ def write_result(summary: Any, path: str | os.PathLike[str] | None = None, mask:
 def _draw_result(tmp: Path, summary: Any, mask: bool, generated_at: dt.datetime,
                  progress: Callable[[int, int], None] | None, every_finding: bool = False) -> None:
     from .aggregate import BASE_COLUMNS
+    from .groups import GROUP_SHEET, group_table
 
     rollup = summary.by_unit is not None
     wb = _new_result_workbook(tmp, summary, generated_at)
@@ -618,6 +705,9 @@ def _draw_result(tmp: Path, summary: Any, mask: bool, generated_at: dt.datetime,
                                                      summary.total):
         freeze = 3 if name == schema.BRANCHES_SHEET else 1
         _write_figure_table(wb, st, name, f"{name}（{period}）", df, total, freeze, title_cols, header)
+    groups = None if rollup else group_table(summary)
+    if groups is not None:
+        _write_figure_table(wb, st, GROUP_SHEET, f"{GROUP_SHEET}（{period}）", groups, None, 1, 1, header)
     write_findings_sheet(wb, st, summary.findings, every=every_finding, mask=mask)
     missing = summary.missing
     _write_plain_table(wb, st, schema.MISSING_SHEET, missing, {"党组织名称": 26, "联系电话": 14, "单位名称": 20},

@@ -20,7 +20,7 @@ import json
 import math
 import numbers
 import os
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -32,6 +32,7 @@ from .aggregate import BASE_COLUMNS, FIGURE, GROUP_FIGURES, Summary, _group_sum,
 from .batch import read_files_isolated
 from .checks import FileResult
 from .findings import Code, Finding, Severity, make
+from .history import Previous, PreviousError, compared, read_previous_all
 from .normalize import is_blank, period_label
 from .output import DATA_ID, FINDING_HEADERS, data_digest, figure_rows, figure_tables
 from .read import RawBook, RawSheet, Unreadable, a1, load_book
@@ -322,8 +323,10 @@ def _shown(cell: Any, wanted: Any, col: str) -> str:
 def rollup(paths: list[str | os.PathLike[str]], unit: str = "", allow_mixed_periods: bool = False,
            settings: Settings | None = None, *, isolate: bool = True,
            progress: Callable[[int, int], None] | None = None,
-           reader: Callable[[str, str], ChildResult | FileResult] | None = None) -> Summary:
-    """Roll result workbooks up one level.
+           reader: Callable[[str, str], ChildResult | FileResult] | None = None,
+           previous: Sequence[str | os.PathLike[str] | Previous] = ()) -> Summary:
+    """Roll result workbooks up one level; ``previous``: this level's earlier results, to show each
+    unit beside last time (上期综合得分, 上期排名, 排名变化) and the totals' 环比.
 
     Each child is read by ``reader`` (:func:`read_child`) in an isolated worker process (in this one
     with ``isolate=False``); a child that cannot be read is a FILE_UNREADABLE finding and the others
@@ -355,9 +358,14 @@ def rollup(paths: list[str | os.PathLike[str]], unit: str = "", allow_mixed_peri
     by_unit = _unit_rows([(c.unit, c.base) for c in children])
     missing = pd.concat([c.missing for c in children], ignore_index=True)
     findings = lost + [f for c in children for f in c.findings]
-    return Summary(by_branch=pd.DataFrame(), by_type=by_type, total=total, base=base, settings=settings,
-                   findings=findings, missing=missing, expected=sum(c.expected for c in children),
-                   by_unit=by_unit, level=max(c.level for c in children) + 1, unit=settings.committee)
+    summary = Summary(by_branch=pd.DataFrame(), by_type=by_type, total=total, base=base, settings=settings,
+                      findings=findings, missing=missing, expected=sum(c.expected for c in children),
+                      by_unit=by_unit, level=max(c.level for c in children) + 1, unit=settings.committee)
+    try:
+        earlier = read_previous_all(previous, settings.period)
+    except PreviousError as exc:
+        raise RollupError(str(exc)) from exc
+    return compared(summary, earlier)
 
 
 def _why(f: Finding) -> str:
