@@ -8,6 +8,7 @@
 
 from .aggregate import Summary, aggregate
 from .batch import Batch, read_folder, read_workbook
+from .carryover import CarryResult, write_carried_templates
 from .findings import Code, Finding, Severity
 from .output import write_findings, write_result
 from .read import Registry, read_registry
@@ -18,8 +19,8 @@ from .templates import write_branch_templates, write_branch_workbook, write_regi
 __version__ = "0.1.0"
 
 __all__ = [
-    "BRANCH_SHEETS", "REGISTRY_SHEETS", "Batch", "Branch", "Code", "Field", "Finding", "Kind", "Registry",
-    "RollupError", "Settings", "Severity", "Sheet", "Summary", "aggregate", "read_folder", "read_registry",
-    "read_workbook", "rollup", "write_branch_templates", "write_branch_workbook", "write_findings", "write_registry",
-    "write_result", "__version__",
+    "BRANCH_SHEETS", "REGISTRY_SHEETS", "Batch", "Branch", "CarryResult", "Code", "Field", "Finding", "Kind",
+    "Registry", "RollupError", "Settings", "Severity", "Sheet", "Summary", "aggregate", "read_folder", "read_registry",
+    "read_workbook", "rollup", "write_branch_templates", "write_branch_workbook", "write_carried_templates",
+    "write_findings", "write_registry", "write_result", "__version__",
 ]

@@ -152,8 +152,14 @@ def main(ctx: click.Context) -> None:
               show_default=True, help="输出文件夹")
 @click.option("--registry", type=click.Path(path_type=Path), help="支部名单.xlsx：为名单中每个支部生成预填好的填报表")
 @click.option("--period", metavar="报告期", help="报告期，如 2011年第二季度（默认取支部名单“设置”中的报告期）")
-def template(outdir: Path, registry: Path | None, period: str | None) -> None:
-    """生成空白支部填报表和空白支部名单；给出 --registry 时，为每个支部生成预填好的填报表。"""
+@click.option("--from", "previous", metavar="上季度收件箱", type=click.Path(exists=True, file_okay=False, path_type=Path),
+              help="上季度收件箱文件夹：按各支部上季度报表预填党员名册、未完成的承诺和民情、示范岗和基本情况"
+                   "（须同时给出 --registry）")
+def template(outdir: Path, registry: Path | None, period: str | None, previous: Path | None) -> None:
+    """生成空白支部填报表和空白支部名单；给出 --registry 时，为每个支部生成预填好的填报表；
+    再给出 --from 时，按上季度报表预填（浅绿色底标出，请支部核对更新）。"""
+    if previous is not None and registry is None:
+        _fail("--from 须同时给出 --registry 支部名单.xlsx")
     if registry is None:
         paths = write_blank_templates(outdir)
     else:
@@ -171,9 +177,29 @@ def template(outdir: Path, registry: Path | None, period: str | None) -> None:
         use_period = period or reg.settings.period
         if not use_period:
             _fail("未指定报告期：请在支部名单的“设置”中填写报告期，或使用 --period")
-        paths = write_branch_templates(outdir, reg.branches, reg.settings.committee, use_period)
+        if previous is None:
+            paths = write_branch_templates(outdir, reg.branches, reg.settings.committee, use_period)
+        else:
+            from .carryover import CarryRefused, write_carried_templates
+
+            try:
+                carry = write_carried_templates(outdir, reg, previous, period=use_period,
+                                                progress=_progress(False))
+            except CarryRefused as exc:
+                _fail(str(exc))
+            paths = carry.paths
     for p in paths:
         click.echo(str(p))
+    if previous is not None:
+        names = {b.code: b.name for b in reg.branches}
+        when = period_label(carry.previous_period) if carry.previous_period else "上季度"
+        line = f"{len(carry.carried)} 个支部按{when}报表预填（浅绿色底标出，请支部核对更新）"
+        if carry.ordinary:
+            line += f"；{len(carry.ordinary)} 个支部上季度没有可用的报表，生成普通预填表：" + \
+                "、".join(names[c] or c for c in carry.ordinary)
+        click.echo(line + "。", err=True)
+        for f in carry.problems:
+            click.echo(f"注意：上季度收件箱 {f.file}：{f.message}", err=True)
     click.echo(f"共生成 {len(paths)} 个文件。", err=True)
 
 

@@ -4,9 +4,10 @@ pre-filled for one branch, or filled with data as the demo does) and the branch 
 from __future__ import annotations
 
 import datetime as dt
+import math
 import os
 import unicodedata
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -25,6 +26,20 @@ BLANK_REGISTRY_FILE = "支部名单.xlsx"
 XL_MAX_ROW = 1_048_575  # a sheet's last row, 0-based
 
 SheetData = Mapping[str, Any] | Sequence[Mapping[str, Any]]
+# What a carried-over template took from last quarter (cxzy_xl.carryover): per table sheet the indices
+# of its carried rows, per form sheet the labels of its carried fields.
+Carried = Mapping[str, Collection[int] | Collection[str]]
+
+# Carried rows and cells are told by their fill, never by text in them (text would be read back as
+# data). Light green: not the headers' blue, the locked cells' grey, the required labels' orange, nor
+# the yellow and red the feedback workbooks mark problems with.
+CARRIED_FILL = "#E2EFDA"
+CARRIED_COLOUR = "浅绿色底"
+TABLE_LEGEND = "红色表头为必填项；有下拉箭头的请从列表中选择；鼠标停在单元格上可看填写要求"
+FORM_LEGEND = "红色标签为必填项；灰色单元格已由镇党委填好"
+CARRIED_TABLE_LEGEND = (f"{CARRIED_COLOUR}的行是上季度报表带过来的，请逐行核对更新：有变化的改正，不再适用的整行删除，"
+                        "新增的在下面空行填写；红色表头为必填项")
+CARRIED_FORM_LEGEND = f"{FORM_LEGEND}；{CARRIED_COLOUR}的是上季度填写的内容，请核对，有变化的改正"
 
 
 def text_width(text: str) -> float:
@@ -82,12 +97,25 @@ class _Formats:
         self.table_cell = fmt(text_wrap=True, valign="top", **border)
         self.table_req = fmt(text_wrap=True, valign="top", font_color="#C00000", bold=True, **border)
         self.plain = fmt()
+        self._fmt, self._kinds, self._border = fmt, kinds, border
+        self._carried: dict[tuple[Kind | None, bool], Any] = {}
 
     def for_field(self, f: Field) -> Any:
         return self.kind.get(f.kind, self.cell)
 
     def for_data(self, f: Field) -> Any:
         return self.data.get(f.kind, self.data_cell)
+
+    def for_carried(self, f: Field, form: bool) -> Any:
+        """A carried cell's format: the field's own (number format, 身份证号 as text; a form cell's border)
+        with the carried fill. Made on first use, so a template without carried cells is as before."""
+        kind = f.kind if f.kind in self._kinds else None
+        key = (kind, form)
+        if key not in self._carried:
+            props = self._kinds.get(kind, {}) if kind else {}
+            self._carried[key] = self._fmt(locked=False, bg_color=CARRIED_FILL, **props,
+                                           **(self._border if form else {}))
+        return self._carried[key]
 
 
 def _validation(f: Field) -> dict[str, Any]:
@@ -145,19 +173,22 @@ def _protect(ws: Any) -> None:
     ws.protect("", {"format_columns": True, "format_rows": True, "autofilter": True, "sort": False})
 
 
-def _write_form(wb: Any, fm: _Formats, sheet: Sheet, values: Mapping[str, Any], locked: set[str]) -> None:
+def _write_form(wb: Any, fm: _Formats, sheet: Sheet, values: Mapping[str, Any], locked: set[str],
+                carried: Collection[str] = ()) -> None:
+    """A form sheet; the fields named in ``carried`` (taken from last quarter) get the carried fill."""
     ws = wb.add_worksheet(sheet.name)
     ws.set_column(0, 0, max(text_width(f.label) for f in sheet.fields) + 4)
     ws.set_column(1, 1, 34)
     ws.set_column(2, 2, 52)
     ws.set_row(0, 28)
     ws.write_string(0, 0, sheet.title, fm.title)
-    ws.write_string(0, 2, "红色标签为必填项；灰色单元格已由镇党委填好", fm.legend)
+    ws.write_string(0, 2, CARRIED_FORM_LEGEND if carried else FORM_LEGEND, fm.legend)
     for i, f in enumerate(sheet.fields):
         row = i + 1
         ws.set_row(row, 20)
         ws.write_string(row, 0, f.label, fm.label_req if f.required else fm.label)
-        cell_fmt = fm.locked_cell if f.label in locked else fm.for_field(f)
+        cell_fmt = fm.locked_cell if f.label in locked else \
+            fm.for_carried(f, form=True) if f.label in carried else fm.for_field(f)
         _write_value(ws, row, 1, f, values.get(f.label), cell_fmt)
         ws.write_string(row, 2, f.hint, fm.hint)
         if f.label not in locked:
@@ -167,7 +198,10 @@ def _write_form(wb: Any, fm: _Formats, sheet: Sheet, values: Mapping[str, Any], 
     _protect(ws)
 
 
-def _write_table(wb: Any, fm: _Formats, sheet: Sheet, rows: Sequence[Mapping[str, Any]]) -> None:
+def _write_table(wb: Any, fm: _Formats, sheet: Sheet, rows: Sequence[Mapping[str, Any]],
+                 carried: Collection[int] = ()) -> None:
+    """A table sheet; the rows whose indices are in ``carried`` (taken from last quarter) get the
+    carried fill across the table's width."""
     ws = wb.add_worksheet(sheet.name)
     ncols = len(sheet.fields)
     nrows = max(sheet.rows, len(rows) + 20)
@@ -178,8 +212,7 @@ def _write_table(wb: Any, fm: _Formats, sheet: Sheet, rows: Sequence[Mapping[str
     for c in range(ncols):
         ws.write_blank(0, c, None, fm.plain)  # locked, unlike the columns' format below
     ws.write_string(0, 0, sheet.title, fm.title)
-    ws.write_string(0, min(3, ncols - 1), "红色表头为必填项；有下拉箭头的请从列表中选择；鼠标停在单元格上可看填写要求",
-                    fm.legend)
+    ws.write_string(0, min(3, ncols - 1), CARRIED_TABLE_LEGEND if carried else TABLE_LEGEND, fm.legend)
     for c, f in enumerate(sheet.fields):
         # the column's format is what a row typed below the pre-formatted ones gets (身份证号 as text)
         ws.set_column(c, c, column_width(f), fm.for_data(f))
@@ -187,8 +220,9 @@ def _write_table(wb: Any, fm: _Formats, sheet: Sheet, rows: Sequence[Mapping[str
         ws.data_validation(2, c, nrows + 1, c, _validation(f))
     for r in range(nrows):
         rec = rows[r] if r < len(rows) else {}
+        marked = r in carried
         for c, f in enumerate(sheet.fields):
-            _write_value(ws, r + 2, c, f, rec.get(f.label), fm.for_data(f))
+            _write_value(ws, r + 2, c, f, rec.get(f.label), fm.for_carried(f, form=False) if marked else fm.for_data(f))
     # Every row holding something has borders, down to the sheet's last row: rows typed below the
     # pre-formatted ones too.
     ws.conditional_format(2, 0, XL_MAX_ROW, ncols - 1, {
@@ -211,7 +245,9 @@ def _write_instructions(wb: Any, fm: _Formats, sheets: Sequence[Sheet], intro: S
     row = 2
     for i, line in enumerate(intro, 1):
         ws.merge_range(row, 0, row, 3, f"{i}. {line}", fm.para)
-        ws.set_row(row, 32 if text_width(line) > 120 else 18)
+        width = text_width(line)
+        # about 110 units a line across the merged A:D; rows cannot grow to fit merged text themselves
+        ws.set_row(row, 18 if width <= 120 else 32 if width <= 240 else 16 * math.ceil(width / 110))
         row += 1
     for sheet in sheets:
         row += 1
@@ -276,9 +312,15 @@ def _write_meta(wb: Any, fm: _Formats, meta: Mapping[str, Any]) -> None:
 
 def write_branch_workbook(path: str | os.PathLike[str], branch: Branch | None = None, *, committee: str = "",
                           period: str = "", data: Mapping[str, SheetData] | None = None,
-                          generated_at: dt.datetime | None = None, replace: bool = True) -> Path:
+                          generated_at: dt.datetime | None = None, replace: bool = True,
+                          carried: Carried | None = None, carried_from: str = "") -> Path:
     """Write a branch template. With ``branch`` it is pre-filled for that branch; with ``data`` it is
-    filled in (the demo uses this). Returns the path written (see :mod:`cxzy_xl.files` for ``replace``)."""
+    filled in (the demo uses this). Returns the path written (see :mod:`cxzy_xl.files` for ``replace``).
+
+    A template carried over from last quarter (:mod:`cxzy_xl.carryover`) names in ``carried`` which of
+    ``data``'s rows (table sheets: indices) and fields (form sheets: labels) came from there, and in
+    ``carried_from`` that quarter: those cells get the carried fill, the legends and 填报说明 say what
+    to do with them, and ``_meta`` records ``carried_from``."""
     data = dict(data or {})
     generated_at = generated_at or FIXED_TIME
     period_norm = to_period(period).value if period else ""
@@ -288,9 +330,36 @@ def write_branch_workbook(path: str | os.PathLike[str], branch: Branch | None = 
         for k, v in _prefill(branch, committee, period_label(period_norm) if period_norm else period).items():
             info.setdefault(k, v)
         locked = set(schema.PREFILLED_LOCKED)
+    carried_norm = to_period(carried_from).value if carried_from else ""
     with atomic(path, replace=replace, mark=schema.TEMPLATE_ID, what="填报表") as target:
-        _draw_branch_workbook(target.tmp, branch, info, locked, data, period_norm, generated_at)
+        _draw_branch_workbook(target.tmp, branch, info, locked, data, period_norm, generated_at,
+                              carried or {}, carried_norm or carried_from)
     return target.path
+
+
+def carried_intro(previous: str = "") -> tuple[str, ...]:
+    """The 填报说明 lines of a carried-over template, from schema.CARRY_OVER: what came from last
+    quarter (``previous``, normalised like 2011Q2) and what to do with it."""
+    when = f"上季度（{period_label(previous)}）" if previous else "上季度"
+    took, update = [], []
+    for c in schema.CARRY_OVER:
+        sheet = schema.BRANCH_SHEET[c.sheet]
+        if sheet.layout == "form":
+            took.append(f"“{c.sheet}”中的{'、'.join(c.fields[:2])}等{len(c.fields)}项")
+        elif c.keep is None:
+            left = f"（备注写明{'、'.join(schema.DEPARTED_WORDS[:2])}等的除外）" if c.sheet == schema.ROSTER_SHEET else ""
+            took.append(f"“{c.sheet}”全部{left}")
+        elif c.keep.values:
+            took.append(f"“{c.sheet}”中{c.keep.column}为{'、'.join(c.keep.values)}的")
+            update.append(f"“{c.sheet}”请更新{c.keep.column}")
+        else:
+            took.append(f"“{c.sheet}”中未填{c.keep.column}的")
+            update.append(f"“{c.sheet}”已有结果的请填写{c.keep.column}")
+    return (
+        f"本表{CARRIED_COLOUR}的行和单元格是根据本支部{when}报表预先填好的：{'；'.join(took)}。",
+        "请逐项核对更新：有变化的直接改正；" + "；".join(update) +
+        "；不再适用的整行删除；新增的在下面空行继续填写。填报人、填报日期请重新填写。",
+    )
 
 
 def _prefill(branch: Branch, committee: str, period: str) -> dict[str, str]:
@@ -305,23 +374,33 @@ def _prefill(branch: Branch, committee: str, period: str) -> dict[str, str]:
 
 
 def _draw_branch_workbook(tmp: Path, branch: Branch | None, info: dict[str, Any], locked: set[str],
-                          data: dict[str, SheetData], period_norm: str, generated_at: dt.datetime) -> None:
+                          data: dict[str, SheetData], period_norm: str, generated_at: dt.datetime,
+                          carried: Carried, carried_from: str) -> None:
     wb = new_workbook(tmp)
     wb.set_properties({"title": "创先争优支部填报表", "author": AUTHOR, "created": generated_at,
                        "comments": f"{schema.TEMPLATE_ID} v{schema.VERSION}"})
     fm = _Formats(wb)
-    _write_instructions(wb, fm, schema.BRANCH_SHEETS, BRANCH_INTRO)
+    is_carried = bool(carried_from) or any(carried.values())
+    # the carried lines come first: this quarter they are what the clerk must read
+    intro = (*carried_intro(carried_from), *BRANCH_INTRO) if is_carried else BRANCH_INTRO
+    _write_instructions(wb, fm, schema.BRANCH_SHEETS, intro)
     for sheet in schema.BRANCH_SHEETS:
+        marked = carried.get(sheet.name, ())
         if sheet.layout == "form":
             values = info if sheet.name == schema.INFO_SHEET else data.get(sheet.name, {})
-            _write_form(wb, fm, sheet, values, locked if sheet.name == schema.INFO_SHEET else set())
+            _write_form(wb, fm, sheet, values, locked if sheet.name == schema.INFO_SHEET else set(),
+                        carried=[x for x in marked if isinstance(x, str)])
         else:
-            _write_table(wb, fm, sheet, list(data.get(sheet.name, [])))  # type: ignore[arg-type]
-    _write_meta(wb, fm, {
+            _write_table(wb, fm, sheet, list(data.get(sheet.name, [])),  # type: ignore[arg-type]
+                         carried={x for x in marked if isinstance(x, int)})
+    meta: dict[str, Any] = {
         "template_id": schema.TEMPLATE_ID, "template_version": schema.VERSION,
         "branch_code": branch.code if branch else "", "branch_name": branch.name if branch else "",
         "report_period": period_norm or "", "generated_at": generated_at.isoformat(timespec="seconds"),
-    })
+    }
+    if is_carried:
+        meta["carried_from"] = carried_from
+    _write_meta(wb, fm, meta)
     wb.close()
 
 
