@@ -245,9 +245,16 @@ def _progress(quiet: bool, what: str = "读取"):  # type: ignore[no-untyped-def
     return show
 
 
-def _read(inbox: Path, registry: Path | None, quiet: bool) -> Batch:
-    reg = _registry(registry)
-    return read_folder(inbox, reg, progress=_progress(quiet))
+def _read(inbox: Path, registry: Path | None, quiet: bool, previous: tuple[Path, ...] = (),
+          reg: Registry | None = None) -> Batch:
+    from .history import PreviousError
+
+    reg = reg or _registry(registry)
+    try:
+        return read_folder(inbox, reg, progress=_progress(quiet), previous=list(previous))
+    except PreviousError as exc:
+        _fail(str(exc))
+    raise AssertionError  # _fail exits
 
 
 def _pad(text: str, width: int) -> str:
@@ -308,6 +315,10 @@ inbox_argument = click.argument("inbox", metavar="收件箱", type=click.Path(ex
 registry_option = click.option("--registry", type=click.Path(exists=True, dir_okay=False, path_type=Path),
                                help="支部名单.xlsx（应报送的支部和汇总设置，用于催报和核对编码）")
 quiet_option = click.option("-q", "--quiet", is_flag=True, help="不显示进度")
+previous_option = click.option(
+    "--previous", multiple=True, metavar="上期汇总表", type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    help="上季度（上期）的汇总表：与上期比较排名和主要指标，并找出上期未完成、本期却不见了的承诺、民情和党员；"
+         "可重复给出多期，画出变化趋势")
 
 
 @main.command()
@@ -318,27 +329,38 @@ quiet_option = click.option("-q", "--quiet", is_flag=True, help="不显示进度
 @click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), help="把问题清单写成Excel文件")
 @click.option("--feedback", type=click.Path(file_okay=False, path_type=Path),
               help="为每个有问题的支部生成标出问题单元格的反馈表，写入此文件夹")
+@click.option("--by-group", type=click.Path(file_okay=False, path_type=Path),
+              help="按督导组分别生成问题清单（每组一个文件），写入此文件夹；支部名单中须填写“督导组”")
 @click.option("--all", "show_all", is_flag=True,
               help="也显示提示类信息；-o 的问题清单中逐条列出自动纠正的写法（默认每列汇总为一行）")
+@previous_option
 @quiet_option
 def check(inbox: Path, registry: Path | None, fmt: str, output: Path | None, feedback: Path | None,
-          show_all: bool, quiet: bool) -> None:
+          by_group: Path | None, show_all: bool, previous: tuple[Path, ...], quiet: bool) -> None:
     """检查收件箱中各支部报送的表格，列出每个问题所在的工作表和单元格。有错误时退出码为1。"""
     from .feedback import write_feedback
+    from .groups import has_groups, write_group_lists
     from .output import write_findings
 
-    _refuse_inside(inbox, output, feedback, registry=registry)
-    batch = _read(inbox, registry, quiet)
+    _refuse_inside(inbox, output, feedback, by_group, registry=registry, previous=previous)
+    reg = _registry(registry)
+    if by_group is not None and not has_groups(reg):
+        _fail("按督导组生成问题清单，须用 --registry 给出填写了“督导组”列的支部名单")
+    batch = _read(inbox, registry, quiet, previous, reg)
     print_findings(batch, fmt, show_all)
     if output:
         click.echo(f"问题清单：{write_findings(batch.findings, output, every=show_all)}", err=True)
     if feedback:
         paths = write_feedback(batch.findings, inbox, feedback)
         click.echo(f"反馈表：{len(paths)} 个，在 {feedback}", err=True)
+    if by_group is not None:
+        paths = write_group_lists(batch, by_group, every=show_all)
+        click.echo(f"督导组问题清单：{len(paths)} 个，在 {by_group}", err=True)
     sys.exit(1 if batch.has_errors else 0)
 
 
-def _refuse_inside(inbox: Path, *outputs: Path | None, registry: Path | None = None) -> None:
+def _refuse_inside(inbox: Path, *outputs: Path | None, registry: Path | None = None,
+                   previous: tuple[Path, ...] = ()) -> None:
     """Nothing is ever written into the inbox (the next run would read it as a submission), and no
     input is ever overwritten."""
     root = inbox.resolve()
@@ -350,6 +372,8 @@ def _refuse_inside(inbox: Path, *outputs: Path | None, registry: Path | None = N
             _fail(f"输出位置 {out} 在收件箱内，请换一个位置")
         if registry is not None and target == registry.resolve():
             _fail("输出文件不能是支部名单本身")
+        if any(target == p.resolve() for p in previous):
+            _fail("输出文件不能是上期汇总表本身")
 
 
 def _headline(summary, path: Path) -> None:  # type: ignore[no-untyped-def]
@@ -359,9 +383,11 @@ def _headline(summary, path: Path) -> None:  # type: ignore[no-untyped-def]
         return "—" if v is None or v != v else f"{float(v):.1%}"
 
     missing = len(summary.missing)
+    reported = summary.expected - missing if summary.expected else summary.reported
+    late = int(summary.base["逾期报送数"].sum()) if "逾期报送数" in summary.base else 0
     click.echo(f"{summary.unit or '汇总'}　{period_label(summary.period) if summary.period else ''}")
-    click.echo(f"  报送：应报 {summary.expected}，已报 {summary.expected - missing if summary.expected else summary.reported}，"
-               f"未报 {missing}")
+    click.echo(f"  报送：应报 {summary.expected}，已报 {reported}" + (f"（逾期 {late}）" if late else "")
+               + f"，未报 {missing}")
     click.echo(f"  党员 {int(t['党员数'])} 人；承诺 {int(t['承诺数'])} 项，兑现率 {pct(t['承诺兑现率'])}；"
                f"参学率 {pct(t['参学率'])}")
     click.echo(f"  为民办实事 {int(t['办实事项目数'])} 项，投入资金 {float(t['投入资金（万元）']):,.2f} 万元；"
@@ -370,6 +396,14 @@ def _headline(summary, path: Path) -> None:  # type: ignore[no-untyped-def]
     errors = sum(f.severity is Severity.ERROR for f in summary.findings)
     warnings = sum(f.severity is Severity.WARNING for f in summary.findings)
     click.echo(f"  问题：错误 {errors} 个，警告 {warnings} 个（详见汇总表“问题清单”）")
+    if summary.previous:
+        last = summary.previous[-1]
+        before = last.summary.total.iloc[0]
+        ranked = summary.by_unit if summary.by_unit is not None else summary.by_branch
+        moves = ranked["排名变化"].dropna() if "排名变化" in ranked else ranked.iloc[0:0]
+        click.echo(f"  与上期（{last.label}）比：综合平均得分 {float(before['综合得分']):.1f} → {float(t['综合得分']):.1f}，"
+                   f"承诺兑现率 {pct(before['承诺兑现率'])} → {pct(t['承诺兑现率'])}；"
+                   f"排名上升 {int((moves > 0).sum())} 个，下降 {int((moves < 0).sum())} 个")
     click.echo(f"汇总表：{path}")
 
 
@@ -380,15 +414,16 @@ def _headline(summary, path: Path) -> None:  # type: ignore[no-untyped-def]
               help="汇总表文件名（默认：<所属党委>创先争优汇总_<报告期>.xlsx，写在当前文件夹）")
 @click.option("--no-mask", is_flag=True, help="明细表中不隐藏身份证号和电话号码的中间几位")
 @click.option("--all", "show_all", is_flag=True, help="问题清单中逐条列出自动纠正的写法（默认每列汇总为一行）")
+@previous_option
 @quiet_option
 def aggregate(inbox: Path, registry: Path | None, output: Path | None, no_mask: bool, show_all: bool,
-              quiet: bool) -> None:
+              previous: tuple[Path, ...], quiet: bool) -> None:
     """检查并汇总收件箱中各支部的报表，生成带图表的汇总表。有错误时退出码为1（汇总表照常生成）。"""
     from .aggregate import aggregate as run_aggregate
     from .output import write_result
 
-    _refuse_inside(inbox, output, registry=registry)
-    batch = _read(inbox, registry, quiet)
+    _refuse_inside(inbox, output, registry=registry, previous=previous)
+    batch = _read(inbox, registry, quiet, previous)
     summary = run_aggregate(batch)
     path = write_result(summary, output, mask=not no_mask, progress=_progress(quiet, "写出"), every_finding=show_all)
     _headline(summary, path)
@@ -401,7 +436,10 @@ def aggregate(inbox: Path, registry: Path | None, output: Path | None, no_mask: 
 @click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), help="汇总表文件名")
 @click.option("--unit", default="", metavar="单位名称", help="本级单位名称，如 新邵县委组织部")
 @click.option("--allow-mixed-periods", is_flag=True, help="允许汇总不同报告期的下级汇总表")
-def rollup(results: tuple[Path, ...], output: Path | None, unit: str, allow_mixed_periods: bool) -> None:
+@click.option("--previous", multiple=True, metavar="上期汇总表", type=click.Path(exists=True, dir_okay=False, path_type=Path),
+              help="本级上期的汇总表：各下级单位与上期比较排名和主要指标；可重复给出多期，画出变化趋势")
+def rollup(results: tuple[Path, ...], output: Path | None, unit: str, allow_mixed_periods: bool,
+           previous: tuple[Path, ...]) -> None:
     """把各下级单位（乡镇、县）的汇总表再汇总一级，所有数字由各支部原始数据重新计算。"""
     from .output import result_filename, write_result
     from .rollup import RollupError
@@ -409,7 +447,7 @@ def rollup(results: tuple[Path, ...], output: Path | None, unit: str, allow_mixe
 
     try:
         summary = run_rollup(list(results), unit=unit, allow_mixed_periods=allow_mixed_periods,
-                             progress=_progress(False))
+                             progress=_progress(False), previous=list(previous))
     except RollupError as exc:
         _fail(str(exc))
     # What this roll-up found in its inputs; the children's own problem lists go to 问题清单 only.
@@ -418,8 +456,8 @@ def rollup(results: tuple[Path, ...], output: Path | None, unit: str, allow_mixe
         if f.code in (Code.FILE_UNREADABLE, Code.RESULT_EDITED) and f.file in names:
             click.echo(f"[{f.severity.label}] {f.file}：{f.message}", err=True)
     target = output or Path(result_filename(summary))
-    if any(target.resolve() == r.resolve() for r in results):
-        _fail("输出文件不能覆盖下级汇总表")
+    if any(target.resolve() == r.resolve() for r in (*results, *previous)):
+        _fail("输出文件不能覆盖下级汇总表或上期汇总表")
     path = write_result(summary, output, mask=True)
     _headline(summary, path)
     sys.exit(1 if any(f.severity is Severity.ERROR for f in summary.findings) else 0)
