@@ -471,26 +471,52 @@ def rollup(results: tuple[Path, ...], output: Path | None, unit: str, allow_mixe
 @click.option("--committee", metavar="乡镇党委", default="德新镇党委", show_default=True,
               help="示例乡镇的党委名称；换一个名称再生成一个乡镇，可以试一试县里的逐级汇总（rollup）")
 @click.option("--prefix", metavar="编码前缀", default="DX", show_default=True, help="支部编码的前缀，如 GH")
-def demo(folder: Path, n_branches: int, seed: int, committee: str, prefix: str) -> None:
-    """生成一个示例乡镇：支部名单和各支部填好的报表（含几处常见填报错误），然后运行检查和汇总。"""
+@click.option("--quarters", type=click.IntRange(1, 2), default=2, show_default=True,
+              help="季度数：2 为两个季度的日常流程（按上季度预填下发、与上季度比较、按督导组分发问题清单）")
+def demo(folder: Path, n_branches: int, seed: int, committee: str, prefix: str, quarters: int) -> None:
+    """生成一个示例乡镇：支部名单和各支部填好的报表（含几处常见填报错误），然后运行检查和汇总；
+    默认再演示下一季度：按上季度报表预填下发、支部报回、与上季度比较、按督导组分发问题清单。"""
     from .aggregate import aggregate as run_aggregate
     from .demo import DemoRefused, make_demo
     from .output import write_result
 
+    if quarters > 1:
+        click.echo("正在生成两个季度的示例并检查、汇总，请稍候……", err=True)
     try:
-        d = make_demo(folder, n_branches=n_branches, seed=seed, committee=committee, prefix=prefix)
+        d = make_demo(folder, n_branches=n_branches, seed=seed, committee=committee, prefix=prefix,
+                      quarters=quarters)
     except DemoRefused as exc:
         _fail(str(exc))
     click.echo(f"示例乡镇已生成：{d.folder}")
     click.echo(f"  支部名单：{d.registry}")
     click.echo(f"  收件箱：  {d.inbox}（{len(d.files)} 个支部报表，另有重复报送、锁文件等）")
     click.echo("")
-    batch = read_folder(d.inbox, d.registry)
-    summary = run_aggregate(batch)
-    path = write_result(summary, folder=d.folder)
+    if d.summary is None:
+        batch = read_folder(d.inbox, d.registry)
+        summary = run_aggregate(batch)
+        path = write_result(summary, folder=d.folder)
+    else:
+        summary, path = d.summary, d.result
     _headline(summary, path)
+    q = d.next
+    if q is None:
+        click.echo("")
+        click.echo(f"逐条查看问题：cxzy check {d.inbox} --registry {d.registry}")
+        return
     click.echo("")
-    click.echo(f"逐条查看问题：cxzy check {d.inbox} --registry {d.registry}")
+    click.echo(f"下一季度（{period_label(q.period)}）：{q.folder}")
+    click.echo(f"  支部名单：{q.registry}（报告期和报送截止日期已改为本季度）")
+    click.echo(f"  下发：    {q.templates}（按上季度报表预填的填报表，浅绿色底的内容请支部核对更新）")
+    click.echo(f"  收件箱：  {q.inbox}（{len(q.files)} 个支部更新后报回的报表）")
+    click.echo(f"  督导组问题清单：{q.groups}（每个督导组一份）")
+    click.echo("")
+    _headline(q.summary, q.result)
+    click.echo("")
+    click.echo("接着试一试：")
+    click.echo(f"  逐条查看本季度问题（与上季度比较，按督导组分发问题清单）：\n"
+               f"    cxzy check {q.inbox} --registry {q.registry} --previous {d.result} --by-group {q.groups}")
+    click.echo(f"  按上季度报表预填本季度的填报表（即上面的“下发”）：\n"
+               f"    cxzy template --registry {q.registry} --from {d.inbox} -o 下发")
 
 
 if __name__ == "__main__":  # pragma: no cover
