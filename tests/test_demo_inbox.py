@@ -62,7 +62,7 @@ def test_nothing_is_lost(sample):
 
 
 def test_the_committed_sample_is_what_the_generator_makes(tmp_path, sample):
-    fresh = make_demo(tmp_path / "d", n_branches=16)
+    fresh = make_demo(tmp_path / "d", n_branches=16, quarters=1)
     batch = read_folder(fresh.inbox, fresh.registry)
     def key(b):
         return sorted((f.code.name, f.file, f.sheet, f.cell, f.value) for f in b.findings)

@@ -164,7 +164,7 @@ def test_demo_refuses_an_office_folder(tmp_path):
     registry = tmp_path / "支部名单.xlsx"
     registry.write_bytes(b"the office's own registry")
     with pytest.raises(DemoRefused, match="收件箱"):
-        make_demo(tmp_path, n_branches=16)
+        make_demo(tmp_path, n_branches=16, quarters=1)
     result = run("demo", tmp_path, "--branches", 16)
     assert result.exit_code == 2 and "不是示例生成" in result.output
     assert theirs.is_file() and registry.read_bytes() == b"the office's own registry"

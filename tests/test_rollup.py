@@ -241,7 +241,7 @@ def test_figure_sheets_and_data_print_on_a4_landscape_readably(tmp_path):
     from cxzy_xl.batch import read_folder
     from cxzy_xl.demo import make_demo
 
-    demo = make_demo(tmp_path / "demo", n_branches=16)
+    demo = make_demo(tmp_path / "demo", n_branches=16, quarters=1)
     town = write_result(aggregate(read_folder(demo.inbox, demo.registry, isolate=False)), tmp_path / "镇.xlsx",
                         generated_at=FIXED)
     county = write_result(rollup([town], unit="甲县"), tmp_path / "甲县.xlsx", generated_at=FIXED)

@@ -121,7 +121,7 @@ def main() -> None:
 
     OUT.mkdir(exist_ok=True)
     work = Path(tempfile.mkdtemp(prefix="cxzy-real-"))
-    town = demo.make_demo(work / "demo", n_branches=16, members_n=8, messy=False)
+    town = demo.make_demo(work / "demo", n_branches=16, members_n=8, messy=False, quarters=1)
     shutil.copy(town.registry, OUT / "registry.xlsx")
     result = work / "result.xlsx"
     subprocess.run([sys.executable, "-m", "cxzy_xl", "aggregate", str(town.inbox), "--registry", str(town.registry),
