@@ -22,8 +22,10 @@ import pandas as pd
 
 from . import schema
 from .batch import Batch
+from .checks import departed
 from .findings import Code, Finding, Severity
 from .schema import Settings
+from .tallies import TALLY_COLUMNS, tally_base
 
 
 @dataclass(frozen=True)
@@ -75,7 +77,10 @@ FIGURES: tuple[Figure, ...] = (
 )
 FIGURE = {f.name: f for f in FIGURES}
 GROUP_FIGURES = tuple(f for f in FIGURES if f.kind not in ("rank", "grade"))
-BASE_COLUMNS: tuple[str, ...] = tuple(dict.fromkeys(c for f in FIGURES for c in f.base))
+FIGURE_BASE: tuple[str, ...] = tuple(dict.fromkeys(c for f in FIGURES for c in f.base))
+# 数据's columns: what the figures are computed from, then the 分项统计 counts (tallies.py), which are
+# summed and rolled up like the others but are not figures of 支部汇总 or 分类汇总.
+BASE_COLUMNS: tuple[str, ...] = (*FIGURE_BASE, *TALLY_COLUMNS)
 ID_COLUMNS = ("党组织编码", "党组织名称", "党组织类型")
 UNIT_COL = "单位名称"
 TYPE_OTHER = "其他"
@@ -151,9 +156,10 @@ def branch_base(batch: Batch) -> pd.DataFrame:
 
     roster, promises, acts = t["党员名册"], t["公开承诺"], t["活动记录"]
     concerns = t["民情台账"]
-    out["党员数"] = size("党员名册")
-    out["预备党员数"] = size("党员名册", roster["党员类别"] == "预备党员")
-    out["流动党员数"] = size("党员名册", roster["是否流动党员"] == "是")
+    current = ~departed(roster)  # a departure record (备注 转出、去世…) stays in the roster, uncounted
+    out["党员数"] = size("党员名册", current)
+    out["预备党员数"] = size("党员名册", current & (roster["党员类别"] == "预备党员"))
+    out["流动党员数"] = size("党员名册", current & (roster["是否流动党员"] == "是"))
     out["承诺数"] = size("公开承诺")
     out["已兑现承诺数"] = size("公开承诺", promises["完成情况"] == "已完成")
     out["超期承诺数"] = size("公开承诺", (promises["计划完成日期"] < end) & (promises["完成情况"] != "已完成"))
@@ -196,6 +202,7 @@ def branch_base(batch: Batch) -> pd.DataFrame:
     scores = [branch_score(row, batch.settings) for _, row in out.iterrows()]
     out["综合得分合计"] = [s if s is not None else 0.0 for s in scores]
     out["综合得分支部数"] = [0 if s is None else 1 for s in scores]
+    out = out.join(tally_base(batch, out.index, current))
     return out.reset_index(drop=True)
 
 
@@ -244,10 +251,14 @@ def figures(base: pd.DataFrame) -> pd.DataFrame:
 
 
 def _group_sum(base: pd.DataFrame, key: str | None) -> pd.DataFrame:
-    cols = list(BASE_COLUMNS)
+    cols = list(FIGURE_BASE)
+    # The tally columns are whole counts, so a plain float sum of them is exact; fsum (a Python loop
+    # per cell) is kept for the amounts and would cost seconds over a county's 126 tally columns.
+    counts = base[list(TALLY_COLUMNS)].astype("float64")
     if key is None:
-        return pd.DataFrame({c: [_fsum(base[c])] for c in cols})
-    return base.groupby(key, sort=False)[cols].agg(_fsum)
+        sums = pd.DataFrame({c: [_fsum(base[c])] for c in cols})
+        return pd.concat([sums, counts.sum().to_frame().T], axis=1)
+    return base.groupby(key, sort=False)[cols].agg(_fsum).join(counts.groupby(base[key], sort=False).sum())
 
 
 def summarise(base: pd.DataFrame, settings: Settings) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:

@@ -643,9 +643,7 @@ def _write_overview(wb: Any, st: ResultStyles, summary: Any, generated_at: dt.da
         for k, color in enumerate(("#2E75B6", "#70AD47", "#FFC000", "#C00000"), start=1):
             c5.add_series({"name": [OV, 3, col5 + k], "categories": [OV, 4, col5, last5, col5],
                            "values": [OV, 4, col5 + k, last5, col5 + k], "line": {"color": color, "width": 2.25},
-                           "marker": {"type": "circle", "size": 6, "fill": {"color": color}, "border": {"color": color}},
-                           "data_labels": {"value": True, "num_format": "0.0%", "position": "above",
-                                           "font": {"name": FONT, "size": 8}}})
+                           "marker": {"type": "circle", "size": 6, "fill": {"color": color}, "border": {"color": color}}})
         c5.set_y_axis({"num_format": "0%", "min": 0, "max": 1, "num_font": {"name": FONT, "size": 9}})
         c5.set_size({"width": OVERVIEW_PX, "height": 300})
         ws.insert_chart(row, 0, c5, {"x_offset": 0, "y_offset": 4})
@@ -694,6 +692,7 @@ def _draw_result(tmp: Path, summary: Any, mask: bool, generated_at: dt.datetime,
                  progress: Callable[[int, int], None] | None, every_finding: bool = False) -> None:
     from .aggregate import BASE_COLUMNS
     from .groups import GROUP_SHEET, group_table
+    from .tallies import write_tally_sheet
 
     rollup = summary.by_unit is not None
     wb = _new_result_workbook(tmp, summary, generated_at)
@@ -708,6 +707,7 @@ def _draw_result(tmp: Path, summary: Any, mask: bool, generated_at: dt.datetime,
     groups = None if rollup else group_table(summary)
     if groups is not None:
         _write_figure_table(wb, st, GROUP_SHEET, f"{GROUP_SHEET}（{period}）", groups, None, 1, 1, header)
+    write_tally_sheet(wb, st, summary.base, period, header)
     write_findings_sheet(wb, st, summary.findings, every=every_finding, mask=mask)
     missing = summary.missing
     _write_plain_table(wb, st, schema.MISSING_SHEET, missing, {"党组织名称": 26, "联系电话": 14, "单位名称": 20},

@@ -28,7 +28,7 @@ from typing import Any
 import pandas as pd
 
 from . import schema
-from .aggregate import BASE_COLUMNS, FIGURE, GROUP_FIGURES, Summary, _group_sum, figures, summarise
+from .aggregate import BASE_COLUMNS, FIGURE, FIGURE_BASE, GROUP_FIGURES, Summary, _group_sum, figures, summarise
 from .batch import read_files_isolated
 from .checks import FileResult
 from .findings import Code, Finding, Severity, make
@@ -37,6 +37,7 @@ from .normalize import is_blank, period_label
 from .output import DATA_ID, FINDING_HEADERS, data_digest, figure_rows, figure_tables
 from .read import RawBook, RawSheet, Unreadable, a1, load_book
 from .schema import Settings
+from .tallies import TALLY_COLUMNS, TALLY_SHEET
 
 _SEVERITY_BY_LABEL = {s.label: s for s in Severity}
 REL_15 = 1e-14  # two figures within this of each other agree to 15 significant digits
@@ -88,14 +89,24 @@ def read_result(path: str | os.PathLike[str]) -> ChildResult:
     data = book.sheet(schema.RESULT_DATA_SHEET)
     if data is None:
         raise RollupError(f"{path.name} 缺少“{schema.RESULT_DATA_SHEET}”工作表，不能用于逐级汇总")
-    base = _table(data.rows, schema.RESULT_DATA_SHEET, (*DATA_ID, *BASE_COLUMNS))
+    base = _table(data.rows, schema.RESULT_DATA_SHEET, (*DATA_ID, *FIGURE_BASE))
     for c in DATA_ID:
         base[c] = base[c].map(lambda v: "" if is_blank(v) else str(v))
     _refuse_text_in_data(data, path.name)
+    # A result written before the 分项统计 counts existed (contract 1) rolls up all the same: its
+    # figures are complete, only those counts are missing and count 0, which the office is told once.
+    older = [c for c in TALLY_COLUMNS if c not in base.columns]
+    if older:
+        base = pd.concat([base, pd.DataFrame(0.0, index=base.index, columns=older)], axis=1)
     for c in BASE_COLUMNS:
         base[c] = pd.to_numeric(base[c], errors="coerce").fillna(0).astype("float64")
     findings: list[Finding] = [*_check_digest(data, meta, path.name),
                                *_check_figures(book, base, meta, int(meta.get("level") or 1), path.name)]
+    if older:
+        findings.append(make(Code.SKIPPED, path.name, sheet=schema.RESULT_DATA_SHEET, detail=(
+            f"{unit}的汇总表是旧版本，“{schema.RESULT_DATA_SHEET}”工作表中没有{TALLY_SHEET}所需的数据"
+            f"（评选表彰、组织建设、党员结构、报送情况等），本次汇总的{TALLY_SHEET}未计入该单位；"
+            "请该单位用新版本重新生成汇总表后再汇总")))
     problems = book.sheet(schema.FINDINGS_SHEET)
     if problems is not None:
         for _, row in _table(problems.rows, schema.FINDINGS_SHEET, FINDING_HEADERS).iterrows():

@@ -55,7 +55,7 @@ def test_the_headers_are_the_issues():
 def test_one_branch_counted_by_hand(tmp_path):
     s = aggregate(read_folder(inbox(tmp_path, T001=branch("T001", "石门村党支部")), isolate=False))
     row = s.by_branch.iloc[0]
-    assert list(s.by_branch.columns) == ["党组织编码", "党组织名称", "党组织类型", *FIGURE_HEADERS]
+    assert list(s.by_branch.columns) == ["党组织编码", "党组织名称", "党组织类型", *FIGURE_HEADERS, "报送情况"]
     expected = {"党员数": 3, "预备党员数": 1, "流动党员数": 0, "承诺数": 2, "已兑现承诺数": 1, "承诺兑现率": 0.5,
                 "超期承诺数": 0, "活动次数": 2, "应参加人次": 6, "实际参加人次": 5, "参学率": 5 / 6, "学时合计": 3.5,
                 "办实事项目数": 1, "投入资金（万元）": 12.5, "争取上级资金（万元）": 8.0, "受益户数": 120, "民情件数": 2,
@@ -125,12 +125,13 @@ def test_result_workbook_sheets_and_headers(township):
     s, path = township
     wb = openpyxl.load_workbook(path)
     details = [sh.name for sh in schema.TABLE_SHEETS]
-    assert wb.sheetnames == ["总览", "支部汇总", "分类汇总", "问题清单", "未报送", *details, "数据", "_meta"]
+    assert wb.sheetnames == ["总览", "支部汇总", "分类汇总", "督导组汇总", "分项统计", "问题清单", "未报送", *details, "数据",
+                             "_meta"]
     assert wb["_meta"].sheet_state == "hidden"
     meta = dict(wb["_meta"].values)
     assert (meta["template_id"], meta["level"], meta["report_period"], meta["unit"]) == ("cxzy-result", "1", "2011Q2", "德新镇党委")
     ws = wb["支部汇总"]
-    assert [c.value for c in ws[2]] == ["党组织编码", "党组织名称", "党组织类型", *FIGURE_HEADERS]
+    assert [c.value for c in ws[2]] == ["党组织编码", "党组织名称", "党组织类型", *FIGURE_HEADERS, "报送情况"]
     assert ws.freeze_panes == "D3" and ws.auto_filter.ref.startswith("A2")
     assert ws.page_setup.orientation == "landscape" and ws.page_setup.paperSize == 9
     assert ws.print_title_rows == "$1:$2"
@@ -241,7 +242,7 @@ def test_rollup_of_rollups_stays_exact(county, tmp_path):
     pd.testing.assert_frame_equal(city.total, direct.total)
     assert city.level == 3
     wb = openpyxl.load_workbook(write_result(city, tmp_path / "市.xlsx", generated_at=FIXED))
-    assert wb.sheetnames[:5] == ["总览", "下级汇总", "分类汇总", "问题清单", "未报送"]
+    assert wb.sheetnames[:6] == ["总览", "下级汇总", "分类汇总", "分项统计", "问题清单", "未报送"]
     assert [c.value for c in wb["下级汇总"][2]][:2] == ["单位名称", "党组织数"]
 
 

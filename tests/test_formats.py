@@ -8,6 +8,7 @@ import io
 import lzma
 import time
 import zipfile
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
@@ -111,7 +112,9 @@ def test_a_result_workbook_saved_as_ods_rolls_up():
             assert close(ods.base[c], xlsx.base[c]), c
         else:
             assert ods.base[c].tolist() == xlsx.base[c].tolist(), c
-    assert ods.findings == xlsx.findings
+    # a finding about the child file itself (these predate the 分项统计 counts) names that file
+    assert [replace(f, file="result.xlsx") if f.file == "result-libreoffice.ods" else f for f in ods.findings] \
+        == xlsx.findings
     pd.testing.assert_frame_equal(ods.missing, xlsx.missing)
     a, b = rollup([REAL / "result.xlsx"], unit="县"), rollup([REAL / "result-libreoffice.ods"], unit="县")
     numeric = a.total.select_dtypes("number").columns
