@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import datetime as dt
 import os
-import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -22,7 +21,7 @@ import pandas as pd
 
 from . import schema
 from .findings import Code, Finding, make
-from .normalize import display, is_blank, mask_id, normalize_value, period_label
+from .normalize import display, is_blank, mask_id, normalize_value, period_end, period_label, squeeze
 from .read import RawSheet, Unreadable, a1, load_book
 
 if TYPE_CHECKING:
@@ -97,24 +96,14 @@ def read_previous_all(paths: Iterable[str | os.PathLike[str] | Previous], period
     out = [p if isinstance(p, Previous) else read_previous(p) for p in paths]
     seen: dict[str, Previous] = {}
     for prev in out:
-        if period and prev.period and _order(prev.period) >= _order(period):
+        if period and prev.period and period_end(prev.period) >= period_end(period):
             raise PreviousError(f"上期汇总表 {prev.path.name} 的报告期是{prev.label}，不早于本期"
                                 f"{period_label(period)}，请核对是否选错了文件")
         if prev.period in seen:
             raise PreviousError(f"{prev.path.name} 与 {seen[prev.period].path.name} 是同一报告期（{prev.label}）"
                                 "的汇总表，请只保留一份")
         seen[prev.period] = prev
-    return sorted(out, key=lambda p: _order(p.period))
-
-
-def _order(period: str) -> tuple[int, int, str]:
-    """Report periods in time order: 2011Q2 before 2011H2 before 2011 (a year sorts after its parts)."""
-    m = re.match(r"(\d{4})(?:([QHM])(\d+))?$", period or "")
-    if not m:
-        return (0, 0, period)
-    year, kind, n = int(m.group(1)), m.group(2), int(m.group(3) or 0)
-    months = {"Q": 3, "H": 6, "M": 1}
-    return (year, n * months[kind] if kind else 13, period)
+    return sorted(out, key=lambda p: period_end(p.period) if p.period else dt.date.min)
 
 
 def _detail(raw: RawSheet, sheet: schema.Sheet) -> pd.DataFrame:
@@ -146,7 +135,7 @@ def _key_text(v: Any) -> str:
         return ""
     if isinstance(v, float) and v.is_integer():
         v = int(v)
-    return re.sub(r"\s+", "", str(v))
+    return squeeze(str(v))
 
 
 def _value(f: schema.Field, v: Any) -> Any:

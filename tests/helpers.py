@@ -124,3 +124,21 @@ def edit(path: Path, fn) -> Path:  # type: ignore[no-untyped-def]
     fn(wb)
     wb.save(path)
     return path
+
+
+def two_townships(root: Path, sizes: tuple[int, int] = (16, 16), isolate: bool = True,
+                  generated_at: Any = None) -> list[tuple[Any, Any, Path]]:
+    """Two demo townships (quarter one only), 德新镇 (DX) and 古河乡 (GH): for each its batch, summary and
+    result workbook, the children of a county roll-up."""
+    from cxzy_xl.aggregate import aggregate
+    from cxzy_xl.batch import read_folder
+    from cxzy_xl.demo import make_demo
+    from cxzy_xl.output import write_result
+
+    towns = []
+    for (committee, prefix, seed), n in zip((("德新镇党委", "DX", 1), ("古河乡党委", "GH", 2)), sizes, strict=True):
+        demo = make_demo(root / prefix, n_branches=n, seed=seed, committee=committee, prefix=prefix, quarters=1)
+        batch = read_folder(demo.inbox, demo.registry, isolate=isolate)
+        s = aggregate(batch)
+        towns.append((batch, s, write_result(s, root / f"{prefix}.xlsx", generated_at=generated_at)))
+    return towns

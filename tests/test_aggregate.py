@@ -10,7 +10,7 @@ import openpyxl
 import pandas as pd
 import pytest
 from click.testing import CliRunner
-from helpers import clean_data, write_clean
+from helpers import clean_data, two_townships, write_clean
 
 from cxzy_xl import schema
 from cxzy_xl.aggregate import FIGURES, aggregate, summarise
@@ -115,7 +115,7 @@ def test_weights_and_thresholds_come_from_the_registry(tmp_path):
 @pytest.fixture(scope="module")
 def township(tmp_path_factory):
     folder = tmp_path_factory.mktemp("town")
-    demo = make_demo(folder / "d", n_branches=16)
+    demo = make_demo(folder / "d", n_branches=16, quarters=1)
     s = aggregate(read_folder(demo.inbox, demo.registry))
     path = write_result(s, folder / "result.xlsx", generated_at=FIXED)
     return s, path
@@ -199,13 +199,7 @@ def test_default_result_name(tmp_path, monkeypatch):
 @pytest.fixture(scope="module")
 def county(tmp_path_factory):
     root = tmp_path_factory.mktemp("county")
-    towns = []
-    for committee, prefix, seed, n in (("德新镇党委", "DX", 1, 16), ("古河乡党委", "GH", 2, 18)):
-        demo = make_demo(root / prefix, n_branches=n, seed=seed, committee=committee, prefix=prefix)
-        batch = read_folder(demo.inbox, demo.registry)
-        s = aggregate(batch)
-        towns.append((batch, s, write_result(s, root / f"{prefix}.xlsx", generated_at=FIXED)))
-    return root, towns
+    return root, two_townships(root, (16, 18), generated_at=FIXED)
 
 
 def test_rollup_equals_aggregating_all_branches_at_once(county):

@@ -10,7 +10,7 @@ from pathlib import Path
 import openpyxl
 import pandas as pd
 import pytest
-from helpers import clean_data, write_clean
+from helpers import clean_data, two_townships, write_clean
 
 from cxzy_xl.aggregate import FIGURE_BASE, aggregate
 from cxzy_xl.batch import read_folder
@@ -224,7 +224,7 @@ def test_the_tally_sheet(two, tmp_path):
 
 
 def test_each_breakdown_sums_to_what_it_splits_over_the_demo(tmp_path):
-    demo = make_demo(tmp_path / "demo", n_branches=16)
+    demo = make_demo(tmp_path / "demo", n_branches=16, quarters=1)
     batch = read_folder(demo.inbox, demo.registry, isolate=False)
     base = aggregate(batch).base
     base.index = pd.Index(batch["基本信息"]["来源文件"].tolist())  # branch_base's rows are 基本信息's
@@ -246,13 +246,7 @@ def test_each_breakdown_sums_to_what_it_splits_over_the_demo(tmp_path):
 @pytest.fixture(scope="module")
 def county(tmp_path_factory):
     root = tmp_path_factory.mktemp("county")
-    towns = []
-    for committee, prefix, seed, n in (("德新镇党委", "DX", 1, 16), ("古河乡党委", "GH", 2, 16)):
-        demo = make_demo(root / prefix, n_branches=n, seed=seed, committee=committee, prefix=prefix)
-        batch = read_folder(demo.inbox, demo.registry, isolate=False)
-        s = aggregate(batch)
-        towns.append((batch, s, write_result(s, root / f"{prefix}.xlsx", generated_at=FIXED)))
-    return root, towns
+    return root, two_townships(root, (16, 16), isolate=False, generated_at=FIXED)
 
 
 def test_a_county_rollup_gives_the_totals_of_all_branches_at_once(county):
