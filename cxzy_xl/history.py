@@ -45,7 +45,8 @@ class Previous:
 
     path: Path
     summary: Summary
-    details: dict[str, pd.DataFrame] = field(default_factory=dict)  # a township result's detail sheets
+    # a township result's detail sheets; None for one that is missing or whose header was edited
+    details: dict[str, pd.DataFrame | None] = field(default_factory=dict)
 
     @property
     def period(self) -> str:
@@ -84,8 +85,7 @@ def read_previous(path: str | os.PathLike[str]) -> Previous:
     if child.level == 1:
         for v in schema.VANISHED:
             raw = book.sheet(v.sheet)
-            if raw is not None:
-                details[v.sheet] = _detail(raw, schema.BRANCH_SHEET[v.sheet])
+            details[v.sheet] = None if raw is None else _detail(raw, schema.BRANCH_SHEET[v.sheet], v)
     return Previous(p, summary, details)
 
 
@@ -106,17 +106,18 @@ def read_previous_all(paths: Iterable[str | os.PathLike[str] | Previous], period
     return sorted(out, key=lambda p: period_end(p.period) if p.period else dt.date.min)
 
 
-def _detail(raw: RawSheet, sheet: schema.Sheet) -> pd.DataFrame:
+def _detail(raw: RawSheet, sheet: schema.Sheet, v: schema.Vanish) -> pd.DataFrame | None:
     """A detail sheet of a result (header in row 1) as comparable values: text without spaces, dates
-    as dates, ID numbers as the result shows them (masked)."""
+    as dates, ID numbers as the result shows them (masked). None when its header no longer says which
+    column is which (edited since), so that the comparison is reported as skipped."""
     rows = raw.rows
     if not rows:
         return pd.DataFrame()
     header = [str(h).strip() if not is_blank(h) else "" for h in rows[0]]
     wanted = [schema.CODE_COL, *sheet.labels]
     at = {h: c for c, h in enumerate(header) if h in wanted}
-    if schema.CODE_COL not in at:
-        return pd.DataFrame()
+    if schema.CODE_COL not in at or not any(all(k in at for k in key) for key in v.keys):
+        return None
     records = []
     for r, row in enumerate(rows[1:], start=2):
         if not any(not is_blank(v) for v in row):
@@ -188,6 +189,10 @@ def vanished(batch: Batch, previous: Previous) -> list[Finding]:
     out: list[Finding] = []
     files = {res.code: res for res in batch.results.values() if res.code}
     for v in schema.VANISHED:
+        if v.sheet in previous.details and previous.details[v.sheet] is None:
+            out.append(make(Code.SKIPPED, previous.path.name, sheet=v.sheet,
+                            detail=f"上期汇总表的“{v.sheet}”工作表已删除或表头已改动，本期{v.sheet}未与上期比对"))
+            continue
         before = previous.details.get(v.sheet)
         if before is None or before.empty:
             continue

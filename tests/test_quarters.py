@@ -317,3 +317,17 @@ def pd_rank(rows: dict[str, dict]) -> dict[str, int]:
     """Rank by 综合得分, best first, ties sharing the better rank (as the result ranks)."""
     scores = {u: r["综合得分"] for u, r in rows.items()}
     return {u: 1 + sum(1 for v in scores.values() if v > s) for u, s in scores.items()}
+
+
+def test_an_earlier_result_whose_detail_header_was_edited_is_compared_on_the_rest(town, tmp_path):
+    wb = openpyxl.load_workbook(town["r2"])
+    wb["公开承诺"].protection.sheet = False
+    wb["公开承诺"]["A1"] = None  # 党组织编码's header gone: whose rows are whose can no longer be told
+    edited = tmp_path / "edited.xlsx"
+    wb.save(edited)
+    batch = read_folder(town["in3"], town["reg3"], previous=[edited])
+    skipped = [f for f in of(batch.findings, Code.SKIPPED) if f.file == "edited.xlsx"]
+    assert [(f.sheet, f.severity.value) for f in skipped] == [("公开承诺", "info")]
+    assert "未与上期比对" in skipped[0].message
+    assert not of(batch.findings, Code.COMMITMENT_VANISHED)
+    assert len(of(batch.findings, Code.CONCERN_VANISHED)) == len(of(batch.findings, Code.MEMBER_GONE)) == 1
