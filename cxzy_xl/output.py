@@ -739,6 +739,9 @@ def _draw_result(tmp: Path, summary: Any, mask: bool, generated_at: dt.datetime,
             "generated_at": generated_at.isoformat(timespec="seconds"), "masked": "1" if mask else "0",
             "data_digest": data_digest(_data_rows(data)),
             "grade_thresholds": json.dumps([[n, t] for n, t in summary.settings.thresholds], ensure_ascii=False)}
+    meta.update(_meta_dates(summary.settings))
+    if summary.previous:
+        meta["previous"] = previous_meta(summary)
     if summary.by_unit is not None:
         # 数据 holds the children's rows one child after another: the roll-up above needs to know
         # where each ends to recompute 下级汇总 (单位名称 there names the township, not the child).
@@ -752,6 +755,38 @@ def _draw_result(tmp: Path, summary: Any, mask: bool, generated_at: dt.datetime,
     ms.protect("")
     ms.hide()
     wb.close()
+
+
+def _meta_dates(settings: Any) -> dict[str, str]:
+    """设置's deadlines, which the written outputs (report.py) quote and 数据 cannot give."""
+    dates = {"deadline": settings.deadline, "mobilised_by": settings.mobilised_by}
+    return {k: v.isoformat() for k, v in dates.items() if v is not None}
+
+
+def previous_meta(summary: Any) -> str:
+    """What the last earlier result said, as the written outputs need it once this result travels
+    without it: its period, 应报/未报, its totals' base columns (every headline figure is recomputed
+    from them, as from 数据) and each row's 综合得分 and 排名 (下级汇总's units in a roll-up)."""
+    from .aggregate import FIGURE_BASE
+    from .history import PREV_RANK, PREV_SCORE
+
+    last = summary.previous[-1]
+    s = last.summary
+    sums = s.base[[c for c in (*FIGURE_BASE, "逾期报送数") if c in s.base.columns]].astype("float64").sum()
+    rows = summary.by_unit if summary.by_unit is not None else summary.by_branch
+    key = "单位名称" if summary.by_unit is not None else "党组织编码"
+    ranks = []
+    if rows is not None and PREV_RANK in getattr(rows, "columns", ()):
+        for k, score, rank in zip(rows[key], rows[PREV_SCORE], rows[PREV_RANK], strict=True):
+            if not _blank(rank):
+                ranks.append([str(k), None if _blank(score) else float(score), int(rank)])
+    out = {"period": s.period, "label": last.label, "expected": int(s.expected), "missing": int(len(s.missing)),
+           "total": {c: float(v) for c, v in sums.items()}, "ranks": ranks}
+    text = json.dumps(out, ensure_ascii=False)
+    if len(text) > 30000:  # a cell holds 32,767 characters; the ranks are also in 支部汇总's columns
+        out["ranks"] = []
+        text = json.dumps(out, ensure_ascii=False)
+    return text
 
 
 def canonical(value: Any) -> str:
