@@ -463,6 +463,37 @@ def rollup(results: tuple[Path, ...], output: Path | None, unit: str, allow_mixe
     sys.exit(1 if any(f.severity is Severity.ERROR for f in summary.findings) else 0)
 
 
+def _said_reports(reports: Any) -> None:
+    click.echo(f"工作总结（草稿）：{reports.summary}")
+    click.echo(f"情况通报：        {reports.notice}")
+
+
+@main.command()
+@click.argument("result", metavar="汇总表", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("-o", "--output", "outdir", type=click.Path(file_okay=False, path_type=Path),
+              help="写到这个文件夹（默认：汇总表所在的文件夹）")
+@click.option("--template", "templates", multiple=True, metavar="模板.docx",
+              type=click.Path(exists=True, dir_okay=False, path_type=Path),
+              help="自己修改过的Word模板（文件名含“总结”或“通报”）；不给则用 workbooks/ 中的标准模板")
+def report(result: Path, outdir: Path | None, templates: tuple[Path, ...]) -> None:
+    """由汇总表（乡镇的或县里逐级汇总的）生成工作总结（草稿）和情况通报两份Word文档，数字全部从汇总表中取得。"""
+    from .report import ReportError, template_kind, write_reports
+
+    try:
+        chosen: dict[str, Path] = {}
+        for t in templates:
+            kind = template_kind(t)
+            if kind in chosen:
+                _fail(f"给了两个“{kind}”模板：{chosen[kind].name}、{t.name}")
+            chosen[kind] = t
+        written = write_reports(result, outdir, templates=chosen)
+    except ReportError as exc:
+        _fail(str(exc))
+    for note in written.notes:
+        click.echo(f"注意：{note}", err=True)
+    _said_reports(written)
+
+
 @main.command()
 @click.argument("folder", metavar="[文件夹]", type=click.Path(file_okay=False, path_type=Path), default="cxzy-demo")
 @click.option("--branches", "n_branches", type=click.IntRange(16, 2000), default=31, show_default=True,
@@ -479,6 +510,7 @@ def demo(folder: Path, n_branches: int, seed: int, committee: str, prefix: str, 
     from .aggregate import aggregate as run_aggregate
     from .demo import DemoRefused, make_demo
     from .output import write_result
+    from .report import write_reports
 
     if quarters > 1:
         click.echo("正在生成两个季度的示例并检查、汇总，请稍候……", err=True)
@@ -495,9 +527,11 @@ def demo(folder: Path, n_branches: int, seed: int, committee: str, prefix: str, 
         batch = read_folder(d.inbox, d.registry)
         summary = run_aggregate(batch)
         path = write_result(summary, folder=d.folder)
+        reports = write_reports(path, d.folder)
     else:
-        summary, path = d.summary, d.result
+        summary, path, reports = d.summary, d.result, d.reports
     _headline(summary, path)
+    _said_reports(reports)
     q = d.next
     if q is None:
         click.echo("")
@@ -511,6 +545,7 @@ def demo(folder: Path, n_branches: int, seed: int, committee: str, prefix: str, 
     click.echo(f"  督导组问题清单：{q.groups}（每个督导组一份）")
     click.echo("")
     _headline(q.summary, q.result)
+    _said_reports(q.reports)
     click.echo("")
     click.echo("接着试一试：")
     click.echo(f"  逐条查看本季度问题（与上季度比较，按督导组分发问题清单）：\n"

@@ -23,6 +23,7 @@ from typing import Any
 from . import schema
 from .files import is_ours, refused, safe_filename
 from .normalize import id_check_digit, period_end, period_label
+from .report import REPORT_MARK
 from .schema import Branch
 from .templates import branch_filename, write_branch_workbook, write_registry
 
@@ -34,11 +35,14 @@ INBOX = "收件箱"
 REGISTRY_FILE = "支部名单.xlsx"
 MARKER = ".cxzy-demo"  # lists, one a line, every file the demo wrote: only those are ever removed
 DEADLINE = dt.date(2011, 7, 5)
+MOBILISED_BY = dt.date(2011, 5, 12)  # 设置's 动员大会截止日期: the branches meet between 8 and 15 May
 
 # Quarter two, in its own subfolder of the demo: 支部名单.xlsx, 下发 (the carried-over templates),
 # 收件箱 (what the branches sent back), its result and 督导组问题清单.
 NEXT_PERIOD = "2011Q3"
 NEXT_DEADLINE = dt.date(2011, 10, 8)
+# the day the demo's 总结 and 通报 are dated (a real run dates them the day it runs)
+REPORT_DAY, NEXT_REPORT_DAY = dt.date(2011, 7, 8), dt.date(2011, 10, 12)
 NEXT_LATE = dt.date(2011, 10, 12)  # the 填报日期 of the branch planted late
 NEXT_DEPARTED = "2011年8月转出"
 TEMPLATES = "下发"
@@ -507,6 +511,7 @@ class DemoQuarter:
     groups: Path  # 督导组问题清单: one problem list per 督导组
     planted: dict[str, str]  # branch code -> the PLANTED_NEXT key planted there
     summary: Any = field(default=None, repr=False, compare=False)
+    reports: Any = None  # report.Reports: the quarter's 工作总结（草稿） and 情况通报
 
 
 @dataclass
@@ -519,6 +524,7 @@ class Demo:
     result: Path | None = None  # quarter one's result, written when the demo goes on to quarter two
     summary: Any = field(default=None, repr=False, compare=False)  # quarter one's aggregate.Summary then
     next: DemoQuarter | None = None
+    reports: Any = None  # quarter one's report.Reports, written with its result
 
     def planted(self) -> dict[str, str]:
         return {self.branches[p - 1].code: what for p, what in PLANTED.items() if p <= len(self.branches)}
@@ -558,7 +564,8 @@ def _earlier_demo(out: Path) -> list[Path]:
             ours = rel in dirs
         else:
             ours = rel in listed or rel == MARKER or p.name.startswith("~$") or (
-                p.parent in result_dirs and p.suffix == ".xlsx" and is_ours(p, schema.RESULT_ID))
+                p.parent in result_dirs and p.suffix == ".xlsx" and is_ours(p, schema.RESULT_ID)) or (
+                p.parent in result_dirs and p.suffix == ".docx" and is_ours(p, REPORT_MARK))
         if not ours:
             raise DemoRefused(f"文件夹 {out} 中已有不是示例生成的内容（{rel}）。示例会删除并重写“{INBOX}”和"
                               f"“{REGISTRY_FILE}”，为免损坏您的文件，不在这里生成。请换一个新的文件夹，"
@@ -612,7 +619,7 @@ def _make_demo(out: Path, n_branches: int, seed: int, members_n: int | None, mes
 
     branches = registry_branches(n_branches, rng, committee, prefix)
     settings = {"所属党委": committee, "报告期": period_label(PERIOD), "活动开始日期": CAMPAIGN[0],
-                "活动结束日期": CAMPAIGN[1], "报送截止日期": DEADLINE}
+                "活动结束日期": CAMPAIGN[1], "报送截止日期": DEADLINE, "动员大会截止日期": MOBILISED_BY}
     registry = write_registry(own(out / REGISTRY_FILE), branches, settings)
     files: dict[str, Path] = {}
     clean: dict[int, dict[str, Any]] = {}  # quarter one's data before anything was planted
@@ -665,6 +672,7 @@ def _quarter_two(demo: Demo, clean: dict[int, dict[str, Any]], rng: random.Rando
     from .carryover import write_carried_templates
     from .groups import group_findings, write_group_lists
     from .output import result_filename, write_result
+    from .report import write_reports
 
     out = demo.folder
 
@@ -672,8 +680,15 @@ def _quarter_two(demo: Demo, clean: dict[int, dict[str, Any]], rng: random.Rando
         own(folder / result_filename(summary))
         return own(write_result(summary, folder=folder))  # beside as （2） when Excel holds the old one
 
+    def reports(path: Path, day: dt.date) -> Any:
+        written = write_reports(path, path.parent, today=day)
+        own(written.summary)
+        own(written.notice)
+        return written
+
     first = aggregate(read_folder(demo.inbox, demo.registry))
     demo.result, demo.summary = result(first, out), first
+    demo.reports = reports(demo.result, REPORT_DAY)
 
     q = out / next_folder()
     inbox, templates, lists = q / INBOX, q / TEMPLATES, q / GROUP_LISTS
@@ -699,10 +714,11 @@ def _quarter_two(demo: Demo, clean: dict[int, dict[str, Any]], rng: random.Rando
     batch = read_folder(inbox, registry, previous=[demo.result])
     summary = aggregate(batch)
     path = result(summary, q)
+    written = reports(path, NEXT_REPORT_DAY)
     period = period_label(NEXT_PERIOD)
     for group in group_findings(batch):
         own(lists / safe_filename(f"{group}问题清单_{period}"))
     for p in write_group_lists(batch, lists):
         own(p)
     demo.next = DemoQuarter(NEXT_PERIOD, q, registry, templates, inbox, files, path, lists,
-                            {demo.branches[pos - 1].code: kind for pos, kind in plants.items()}, summary)
+                            {demo.branches[pos - 1].code: kind for pos, kind in plants.items()}, summary, written)

@@ -60,8 +60,7 @@ class Previous:
 def read_previous(path: str | os.PathLike[str]) -> Previous:
     """Read an earlier result workbook (a township's 汇总表 or a roll-up's). Raises
     :class:`PreviousError` when it is not one or cannot be read."""
-    from .aggregate import Summary, summarise
-    from .rollup import RollupError, _segments, _settings, _unit_rows, read_result
+    from .rollup import RollupError, read_result
 
     p = Path(path)
     try:
@@ -69,7 +68,22 @@ def read_previous(path: str | os.PathLike[str]) -> Previous:
         book = load_book(p)
     except (RollupError, Unreadable) as exc:
         raise PreviousError(f"上期汇总表 {p.name} 无法使用：{exc}") from exc
-    meta = book.meta
+    summary = summary_of(child, book.meta)
+    details = {}
+    if child.level == 1:
+        for v in schema.VANISHED:
+            raw = book.sheet(v.sheet)
+            details[v.sheet] = None if raw is None else _detail(raw, schema.BRANCH_SHEET[v.sheet], v)
+    return Previous(p, summary, details)
+
+
+def summary_of(child: Any, meta: dict[str, str]) -> Summary:
+    """A result workbook's Summary (``child``: :class:`cxzy_xl.rollup.ChildResult`), every figure
+    recomputed from its 数据 and graded with the thresholds its ``_meta`` recorded; a roll-up's
+    下级汇总 with 排名; its 问题清单 as the findings."""
+    from .aggregate import Summary, summarise
+    from .rollup import _segments, _settings, _unit_rows
+
     settings = _settings(meta) or schema.Settings()
     settings.period = child.period
     settings.committee = child.unit
@@ -78,15 +92,9 @@ def read_previous(path: str | os.PathLike[str]) -> Previous:
     if child.level > 1:
         parts = _segments(child.base, meta, child.level)
         by_unit = with_rank(_unit_rows(parts)) if parts else None
-    summary = Summary(by_branch=by_branch, by_type=by_type, total=total, base=child.base, settings=settings,
-                      missing=child.missing, expected=child.expected, by_unit=by_unit, level=child.level,
-                      unit=child.unit)
-    details = {}
-    if child.level == 1:
-        for v in schema.VANISHED:
-            raw = book.sheet(v.sheet)
-            details[v.sheet] = None if raw is None else _detail(raw, schema.BRANCH_SHEET[v.sheet], v)
-    return Previous(p, summary, details)
+    return Summary(by_branch=by_branch, by_type=by_type, total=total, base=child.base, settings=settings,
+                   findings=list(child.findings), missing=child.missing, expected=child.expected, by_unit=by_unit,
+                   level=child.level, unit=child.unit)
 
 
 def read_previous_all(paths: Iterable[str | os.PathLike[str] | Previous], period: str = "") -> list[Previous]:
@@ -283,4 +291,4 @@ def totals_over_time(summary: Summary) -> pd.DataFrame:
 
 
 __all__ = ["PREV_RANK", "PREV_SCORE", "RANK_CHANGE", "SUBMITTED", "Previous", "PreviousError", "compared",
-           "read_previous", "read_previous_all", "totals_over_time", "vanished", "with_rank"]
+           "read_previous", "read_previous_all", "summary_of", "totals_over_time", "vanished", "with_rank"]
