@@ -150,8 +150,10 @@ def new_document(title: str = "", author: str = "", mark: str = "") -> Any:
     normal = doc.styles["Normal"]
     set_font(normal, BODY_FONT)
     normal.font.size = SIZE_3
-    _paragraph_style(doc, TITLE, TITLE_FONT, SIZE_2, align=WD_ALIGN_PARAGRAPH.CENTER, line=Pt(35), keep=True)
-    _paragraph_style(doc, SUBTITLE, HEADING2_FONT, SIZE_3, align=WD_ALIGN_PARAGRAPH.CENTER, keep=True)
+    title = _paragraph_style(doc, TITLE, TITLE_FONT, SIZE_2, align=WD_ALIGN_PARAGRAPH.CENTER, line=Pt(35), keep=True)
+    subtitle = _paragraph_style(doc, SUBTITLE, HEADING2_FONT, SIZE_3, align=WD_ALIGN_PARAGRAPH.CENTER, keep=True)
+    # “标题下空一行”: room below the title (and the 草稿 line under it) before the text begins
+    title.paragraph_format.space_after = subtitle.paragraph_format.space_after = Pt(LINE.pt / 2)
     _paragraph_style(doc, ADDRESSEE, BODY_FONT, SIZE_3)
     _paragraph_style(doc, BODY, BODY_FONT, SIZE_3, indent=True)
     _paragraph_style(doc, HEADING1, HEADING1_FONT, SIZE_3, indent=True, keep=True)
@@ -184,6 +186,8 @@ def add_table(doc: Any, headers: list[str], rows: list[list[str]], widths_mm: li
     table.style = doc.styles["Table Grid"]
     table.alignment = WD_TABLE_ALIGNMENT.CENTER
     table.autofit = False
+    for c, w in enumerate(widths_mm):  # the grid's widths are what LibreOffice and WPS go by
+        table.columns[c].width = Mm(w)
     for r, values in enumerate([headers, *rows]):
         cells = table.rows[r].cells
         for c, text in enumerate(values):

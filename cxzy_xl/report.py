@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import math
 import os
 import re
 from collections.abc import Mapping
@@ -56,36 +57,48 @@ class Reports:
 
 # --- formats: one filter per kind of figure --------------------------------------------------------
 
+def _fixed(x: Any, digits: int, scale: float = 1.0) -> str:
+    """``x × scale`` with ``digits`` decimals; "" for no figure (what the templates' ``if`` leaves out)."""
+    if _none(x):
+        return ""
+    y = float(x) * scale
+    return f"{y:.{digits}f}" if math.isfinite(y) else ""
+
+
 def _pct(rate: Any) -> str:
-    return "" if _none(rate) else f"{float(rate) * 100:.1f}%"
+    shown = _fixed(rate, 1, 100)
+    return f"{shown}%" if shown else ""
 
 
 def _wan(x: Any) -> str:
-    return "" if _none(x) else f"{float(x):.2f}"
+    return _fixed(x, 2)
 
 
 def _score(x: Any) -> str:
-    return "未评" if _none(x) else f"{float(x):.1f}"
+    return _fixed(x, 1) or "未评"
 
 
 def _number(x: Any) -> str:
     if _none(x):
         return ""
     x = float(x)
-    return str(int(x)) if x.is_integer() else f"{x:.2f}".rstrip("0").rstrip(".")
+    return str(int(x)) if x.is_integer() else _fixed(x, 2).rstrip("0").rstrip(".")
+
+
+def _change(d: Any, unit: str) -> str:
+    shown = _fixed(abs(float(d)), 1) if not _none(d) else ""
+    if not shown or shown == "0.0":
+        return "持平"
+    return f"{'提高' if d > 0 else '下降'}{shown}{unit}"
 
 
 def _points(d: Any) -> str:
     """A change of a rate in 百分点 (the argument is already ×100)."""
-    if _none(d) or round(float(d), 1) == 0:
-        return "持平"
-    return f"{'提高' if d > 0 else '下降'}{abs(float(d)):.1f}个百分点"
+    return _change(d, "个百分点")
 
 
 def _score_change(d: Any) -> str:
-    if _none(d) or round(float(d), 1) == 0:
-        return "持平"
-    return f"{'提高' if d > 0 else '下降'}{abs(float(d)):.1f}分"
+    return _change(d, "分")
 
 
 def _rank_change(n: Any) -> str:
@@ -112,8 +125,11 @@ FILTERS: dict[str, Any] = {
 
 
 def _none(v: Any) -> bool:
+    """No figure: None, NA, NaN, or a number no sentence can state (±inf)."""
     if v is None or v is pd.NA:
         return True
+    if isinstance(v, (int, float)) and not isinstance(v, bool):
+        return not math.isfinite(v)
     try:
         return bool(pd.isna(v))
     except (TypeError, ValueError):
@@ -293,7 +309,7 @@ def _context(result: str | os.PathLike[str], today: dt.date | None) -> tuple[dic
     ctx["重点项目"] = _top_projects(rows, details.get("为民办实事"), county)
     # 与上期相比
     prev = _previous(meta)
-    ctx.update(_change(ctx, t, s, prev))
+    ctx.update(_compared(t, prev))
     ranks = prev.get("ranks", {}) if prev else {}
     ctx.update(_ranking(rows, key, name_col, ranks, s, county))
     # 存在的问题
@@ -370,7 +386,7 @@ _CHANGES = (  # (指标, figure, kind): what 与上期相比 speaks of, as 总�
 )
 
 
-def _change(ctx: dict[str, Any], t: Any, s: Any, prev: dict[str, Any] | None) -> dict[str, Any]:
+def _compared(t: Any, prev: dict[str, Any] | None) -> dict[str, Any]:
     out: dict[str, Any] = {"上期": "", "环比": [], "综合得分变化": None, "兑现率变化": None, "参学率变化": None,
                            "办结率变化": None, "党员增减": None}
     if not prev or not isinstance(prev.get("total"), dict):

@@ -121,7 +121,10 @@ def read_result(path: str | os.PathLike[str]) -> ChildResult:
     chase = book.sheet(schema.MISSING_SHEET)
     cols = ("党组织编码", "党组织名称", "党组织类型", "书记姓名", "联系电话")
     missing = _table(chase.rows, schema.MISSING_SHEET, cols) if chase is not None else pd.DataFrame(columns=list(cols))
-    missing = missing[missing["党组织编码"].map(lambda v: not is_blank(v))] if len(missing) else missing
+    # a row of a missing branch has its code and name; the sheet's note (“应报送的支部均已报送。”) has neither
+    if len(missing):
+        missing = missing[missing["党组织编码"].map(lambda v: not is_blank(v))
+                          & missing["党组织名称"].map(lambda v: not is_blank(v))]
     for c in missing.columns:
         missing[c] = missing[c].map(_text)
     if "单位名称" not in missing.columns:
