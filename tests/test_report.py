@@ -428,3 +428,14 @@ def test_the_cli_writes_both_documents_beside_the_result_by_default(town, tmp_pa
     assert out.exit_code == 0, out.output
     assert "工作总结（草稿）" in out.output and "情况通报" in out.output
     assert len(list(tmp_path.glob("*.docx"))) == 2
+
+
+def test_every_variable_the_templates_see_is_listed_for_the_office_and_in_the_readme(town, county):
+    from cxzy_xl.report import VARIABLES
+
+    listed = {name for key in VARIABLES for name in key.split("、")}
+    for ctx in (report_context(town["r3"]), report_context(county["result"])):
+        assert set(ctx) == listed
+    readme = (Path(__file__).resolve().parent.parent / "README.md").read_text(encoding="utf-8")
+    for key, meaning in VARIABLES.items():
+        assert f"| {key} | {meaning} |" in readme
