@@ -439,3 +439,20 @@ def test_every_variable_the_templates_see_is_listed_for_the_office_and_in_the_re
     readme = (Path(__file__).resolve().parent.parent / "README.md").read_text(encoding="utf-8")
     for key, meaning in VARIABLES.items():
         assert f"| {key} | {meaning} |" in readme
+
+
+def test_a_result_edited_by_hand_is_reported_and_the_documents_go_by_its_data_sheet(town, tmp_path):
+    edited = tmp_path / "改过的汇总.xlsx"
+    wb = openpyxl.load_workbook(town["r3"])
+    ws = wb["支部汇总"]
+    head = [c.value for c in ws[2]]
+    col = head.index("承诺数") + 1
+    true_value = ws.cell(3, col).value
+    ws.cell(3, col).value = true_value + 100
+    wb.save(edited)
+    out = write_reports(edited, tmp_path / "docs", today=DAY)
+    assert any("支部汇总" in n and "不一致" in n for n in out.notes)
+    promises = sum(len(d["公开承诺"]) for d in reported(town["q3"]))
+    assert f"共作出公开承诺{promises}项" in text(out.summary)
+    result = CliRunner().invoke(main, ["report", str(edited), "-o", str(tmp_path / "cli")])
+    assert result.exit_code == 0 and "注意" in result.output and "不一致" in result.output
