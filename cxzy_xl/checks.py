@@ -471,13 +471,16 @@ def _days_words(days: int) -> str:
 def rule_rating_quota(ctx: RuleContext) -> Iterator[Finding]:
     rating, top, share = schema.RATING, schema.RATING_TOP, schema.RATING_TOP_SHARE
     roster = ctx.tables[schema.ROSTER_SHEET]
-    for _, group in roster.groupby(schema.FILE_COL):
-        is_top = (group[rating] == top).fillna(False).astype(bool)
-        excellent = int(is_top.sum())
-        if excellent > share * len(group):
-            yield ctx.finding(Code.RATING_QUOTA, group[is_top].iloc[0], schema.ROSTER_SHEET, rating, value=top,
-                              detail=f"{rating}“{top}”{excellent}人，超过党员总数{len(group)}人的"
-                                     f"{_fraction_words(share)}，请核对")
+    # counted for all files at once: a group per file cost a city's run seconds
+    is_top = (roster[rating] == top).fillna(False).astype(bool)
+    by_file = is_top.groupby(roster[schema.FILE_COL])
+    counts, sizes = by_file.sum(), by_file.size()
+    for file in counts.index[(counts > share * sizes).to_numpy()]:
+        excellent, members = int(counts[file]), int(sizes[file])
+        first = roster[is_top & (roster[schema.FILE_COL] == file)].iloc[0]
+        yield ctx.finding(Code.RATING_QUOTA, first, schema.ROSTER_SHEET, rating, value=top,
+                          detail=f"{rating}“{top}”{excellent}人，超过党员总数{members}人的"
+                                 f"{_fraction_words(share)}，请核对")
 
 
 def rule_probation(ctx: RuleContext) -> Iterator[Finding]:

@@ -283,6 +283,7 @@ def _unescape(name: str) -> str:
     return name.replace("&amp;", "&").replace("&lt;", "<").replace("&gt;", ">").replace("&quot;", '"')
 
 
+@functools.lru_cache(maxsize=1 << 16)  # the same cells come back in every file's findings
 def parse_a1(ref: str) -> tuple[int, int]:
     """'C5' -> (4, 2), 0-based; (-1, -1) for anything else."""
     m = re.match(r"([A-Z]+)(\d+)", ref)
