@@ -475,7 +475,9 @@ def _said_reports(reports: Any) -> None:
 @click.option("--template", "templates", multiple=True, metavar="模板.docx",
               type=click.Path(exists=True, dir_okay=False, path_type=Path),
               help="自己修改过的Word模板（文件名含“总结”或“通报”）；不给则用 workbooks/ 中的标准模板")
-def report(result: Path, outdir: Path | None, templates: tuple[Path, ...]) -> None:
+@click.option("--date", "dated", metavar="成文日期", type=click.DateTime(formats=["%Y-%m-%d", "%Y/%m/%d"]),
+              help="文末的成文日期，如 2011-10-12（默认：今天）")
+def report(result: Path, outdir: Path | None, templates: tuple[Path, ...], dated: Any) -> None:
     """由汇总表（乡镇的或县里逐级汇总的）生成工作总结（草稿）和情况通报两份Word文档，数字全部从汇总表中取得。"""
     from .report import ReportError, template_kind, write_reports
 
@@ -486,7 +488,7 @@ def report(result: Path, outdir: Path | None, templates: tuple[Path, ...]) -> No
             if kind in chosen:
                 _fail(f"给了两个“{kind}”模板：{chosen[kind].name}、{t.name}")
             chosen[kind] = t
-        written = write_reports(result, outdir, templates=chosen)
+        written = write_reports(result, outdir, templates=chosen, today=dated.date() if dated else None)
     except ReportError as exc:
         _fail(str(exc))
     for note in written.notes:

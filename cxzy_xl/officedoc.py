@@ -150,15 +150,17 @@ def new_document(title: str = "", author: str = "", mark: str = "") -> Any:
     normal = doc.styles["Normal"]
     set_font(normal, BODY_FONT)
     normal.font.size = SIZE_3
-    title = _paragraph_style(doc, TITLE, TITLE_FONT, SIZE_2, align=WD_ALIGN_PARAGRAPH.CENTER, line=Pt(35), keep=True)
+    _paragraph_style(doc, TITLE, TITLE_FONT, SIZE_2, align=WD_ALIGN_PARAGRAPH.CENTER, line=Pt(35), keep=True)
     subtitle = _paragraph_style(doc, SUBTITLE, HEADING2_FONT, SIZE_3, align=WD_ALIGN_PARAGRAPH.CENTER, keep=True)
-    # “标题下空一行”: room below the title (and the 草稿 line under it) before the text begins
-    title.paragraph_format.space_after = subtitle.paragraph_format.space_after = Pt(LINE.pt / 2)
-    _paragraph_style(doc, ADDRESSEE, BODY_FONT, SIZE_3)
+    # “标题下空一行”: a line's room between the title (or the 草稿 line under it) and what follows
+    subtitle.paragraph_format.space_after = LINE
+    addressee = _paragraph_style(doc, ADDRESSEE, BODY_FONT, SIZE_3)
+    addressee.paragraph_format.space_before = LINE
     _paragraph_style(doc, BODY, BODY_FONT, SIZE_3, indent=True)
     _paragraph_style(doc, HEADING1, HEADING1_FONT, SIZE_3, indent=True, keep=True)
     _paragraph_style(doc, HEADING2, HEADING2_FONT, SIZE_3, indent=True, keep=True)
-    _paragraph_style(doc, SIGNATURE, BODY_FONT, SIZE_3, align=WD_ALIGN_PARAGRAPH.RIGHT)
+    sign = _paragraph_style(doc, SIGNATURE, BODY_FONT, SIZE_3, align=WD_ALIGN_PARAGRAPH.RIGHT)
+    sign.paragraph_format.right_indent = Pt(SIZE_3.pt * 2)  # 右空二字 (no seal)
     _paragraph_style(doc, TABLE_TEXT, BODY_FONT, SIZE_SMALL_4, align=WD_ALIGN_PARAGRAPH.CENTER, line=TABLE_LINE)
     _paragraph_style(doc, TABLE_HEAD, HEADING1_FONT, SIZE_SMALL_4, align=WD_ALIGN_PARAGRAPH.CENTER, line=TABLE_LINE)
     page = _paragraph_style(doc, PAGE, PAGE_FONT, SIZE_4, line=Pt(18))

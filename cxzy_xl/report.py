@@ -40,6 +40,9 @@ TOP_PROJECTS = 3  # the largest projects named, as seed 002 names them
 LOW_RATES = 3  # branches named as lowest on a rate
 ITEMS_NAMED = 3  # overdue commitments or concerns named per branch
 ITEM_CHARS = 24  # an item's text is cut to this many characters in the prose
+NAMED = 5  # names listed in a sentence before 等
+LOW_GAP = 0.05  # a rate is named as low when it is at least 5 百分点 below the whole area's
+STARTED = ("实施中", "已完成")  # projects that may be named as 成效 (a planned one is not yet one)
 
 
 class ReportError(Exception):
@@ -101,6 +104,16 @@ def _score_change(d: Any) -> str:
     return _change(d, "分")
 
 
+def _two(x: Any) -> str:
+    return _fixed(x, 2) or "未评"
+
+
+def _named(names: Any) -> str:
+    """Names in a sentence: all of them up to :data:`NAMED`, else the first ones and 等 (the table has the rest)."""
+    names = [str(n) for n in names]
+    return _listing(names) if len(names) <= NAMED else f"{_listing(names[:NAMED])}等（见上表）"
+
+
 def _rank_change(n: Any) -> str:
     if _none(n):
         return "无"
@@ -116,11 +129,13 @@ FILTERS: dict[str, Any] = {
     "百分比": _pct,  # 0.748 → 74.8%
     "万元": _wan,  # 1066.2 → 1066.20
     "分": _score,  # 87.24 → 87.2 (no score: 未评)
+    "两位小数": _two,  # 87.236 → 87.24 (the ranking table: scores that look equal are not)
     "数": _number,  # 1234.0 → 1234, 12.5 → 12.5
     "百分点": _points,  # 6.8 → 提高6.8个百分点
     "升降": _score_change,  # 0.9 → 提高0.9分
     "名次": _rank_change,  # 3 → 上升3
     "顿号": _listing,  # [甲, 乙] → 甲、乙
+    "列举": _named,  # more than five names: the first five and 等（见上表）
 }
 
 
@@ -200,7 +215,7 @@ def _groups(book: Any) -> list[dict[str, Any]]:
         name = "" if is_blank(rec.get("督导组")) else str(rec["督导组"]).strip()
         if not name or name in ("合计", "未分组"):
             continue
-        out.append({"名称": name, "联系领导": "" if is_blank(rec.get("联系领导")) else str(rec["联系领导"]).strip(),
+        out.append({"名称": name, "联系领导": "" if is_blank(rec.get("联系领导")) else re.sub(r"\s+", "", str(rec["联系领导"])),
                     "联系支部数": _int(rec.get("联系支部数"))})
     return out
 
@@ -328,9 +343,9 @@ def _context(result: str | os.PathLike[str], today: dt.date | None) -> tuple[dic
         ctx["逾期报送"] = [f"{n}（{u}）" for u, n in zip(late_rows["单位名称"], late_rows["党组织名称"], strict=True)]
     else:
         ctx["逾期报送"] = [r["党组织名称"] for _, r in s.base.iterrows() if _int(r.get("逾期报送数", 0))]
-    ctx["有错误单位"] = [str(r[name_col]) for _, r in rows.iterrows() if _int(r["错误数"])]
+    ctx["有问题单位"] = [str(r[name_col]) for _, r in rows.iterrows() if _int(r["错误数"]) or _int(r["警告数"])]
     ctx["有问题"] = bool(ctx["兑现率偏低"] or ctx["参学率偏低"] or ctx["超期承诺支部"] or ctx["超期民情支部"]
-                      or ctx["未报送"] or ctx["逾期报送"] or ctx["错误数"])
+                      or ctx["未报送"] or ctx["逾期报送"] or ctx["错误数"] or ctx["警告数"] or ctx["偏低等次名单"])
     ctx["整改"] = _fixes(rows, key, name_col, s, ctx, county)
     return ctx, notes
 
@@ -357,14 +372,17 @@ def _rows(s: Any) -> tuple[pd.DataFrame, str, str]:
 def _top_projects(rows: pd.DataFrame, projects: pd.DataFrame | None, county: bool) -> list[dict[str, Any]]:
     if county:
         top = rows[rows["投入资金（万元）"] > 0].sort_values("投入资金（万元）", ascending=False, kind="stable")
-        return [{"党组织": r["单位名称"], "项目": "", "项目数": _int(r["办实事项目数"]), "资金": float(r["投入资金（万元）"])}
+        return [{"党组织": r["单位名称"], "项目": "", "情况": "", "项目数": _int(r["办实事项目数"]),
+                 "资金": float(r["投入资金（万元）"])}
                 for _, r in top.head(TOP_PROJECTS).iterrows()]
     if projects is None or projects.empty or "投入资金（万元）" not in projects:
         return []
-    df = projects[pd.to_numeric(projects["投入资金（万元）"], errors="coerce").fillna(0) > 0]
+    started = projects["完成情况"].isin(STARTED) if "完成情况" in projects else False
+    df = projects[(pd.to_numeric(projects["投入资金（万元）"], errors="coerce").fillna(0) > 0) & started]
     df = df.assign(_f=pd.to_numeric(df["投入资金（万元）"])).sort_values("_f", ascending=False, kind="stable")
     return [{"党组织": r.get(schema.NAME_COL) or "", "项目": _cut(r["项目名称"]) if not _none(r.get("项目名称")) else "",
-             "项目数": None, "资金": float(r["_f"])} for _, r in df.head(TOP_PROJECTS).iterrows()]
+             "情况": "已完成" if r["完成情况"] == "已完成" else "正在实施", "项目数": None, "资金": float(r["_f"])}
+            for _, r in df.head(TOP_PROJECTS).iterrows()]
 
 
 def _previous(meta: Mapping[str, str]) -> dict[str, Any] | None:
@@ -378,11 +396,9 @@ def _previous(meta: Mapping[str, str]) -> dict[str, Any] | None:
     return prev
 
 
-_CHANGES = (  # (指标, figure, kind): what 与上期相比 speaks of, as 总览's 环比 block shows it
-    ("党员", "党员数", "count", "名"), ("公开承诺", "承诺数", "count", "项"), ("承诺兑现率", "承诺兑现率", "pct", ""),
-    ("参学率", "参学率", "pct", ""), ("为民办实事项目", "办实事项目数", "count", "个"),
-    ("投入资金", "投入资金（万元）", "num", "万元"), ("民情办结率", "办结率", "pct", ""),
-    ("测评满意率", "测评满意率", "pct", ""), ("综合平均得分", "综合得分", "score", "分"),
+_CHANGES = (  # (指标, figure, kind, unit): what 与上期相比 speaks of, all of them in 总览's 环比 block
+    ("党员", "党员数", "count", "名"), ("承诺兑现率", "承诺兑现率", "pct", ""), ("参学率", "参学率", "pct", ""),
+    ("民情办结率", "办结率", "pct", ""), ("综合平均得分", "综合得分", "score", "分"),
 )
 
 
@@ -398,12 +414,12 @@ def _compared(t: Any, prev: dict[str, Any] | None) -> dict[str, Any]:
         now, was = _num(t[fig]), _num(before[fig])
         if now is None or was is None:
             continue
-        if kind == "pct":
-            d = (now - was) * 100
+        if kind == "pct":  # the change of the figures as shown, so that a reader's subtraction agrees
+            d = round(now * 100, 1) - round(was * 100, 1)
             said = f"由{_pct(was)}{'提高到' if d > 0 else '下降到' if d < 0 else '保持在'}{_pct(now)}"
             said += f"（{_points(d)}）" if round(d, 1) else ""
         elif kind == "score":
-            d = now - was
+            d = round(now, 1) - round(was, 1)
             said = f"由{_score(was)}分{'提高到' if d > 0 else '下降到' if d < 0 else '保持在'}{_score(now)}分"
         else:
             d = now - was
@@ -438,7 +454,11 @@ def _ranking(rows: pd.DataFrame, key: str, name_col: str, ranks: Mapping[str, An
     top = grades[0][0] if grades else ""
     up = sorted((r for r in table if r["排名变化"] is not None and r["排名变化"] >= 3),
                 key=lambda r: -r["排名变化"])[:3]
+    names = [n for n, _ in grades] + [schema.LOWEST_GRADE]
+    low = set(names[len(names) // 2:])  # 一般 and 较差 of the four
     return {"排名表": table, "对象列": "单位" if county else "党组织", "有上期排名": bool(ranks),
+            "偏低等次名单": [{"等次": g, "名称": [r["名称"] for r in table if r["等次"] == g]}
+                       for g in names if g in low and any(r["等次"] == g for r in table)],
             "最高等次": top, "最低等次": schema.LOWEST_GRADE,
             "最高等次名单": [r["名称"] for r in table if top and r["等次"] == top],
             "最低等次名单": [r["名称"] for r in table if r["等次"] == schema.LOWEST_GRADE],
@@ -449,7 +469,7 @@ def _lowest(rows: pd.DataFrame, name_col: str, rate: str, den: str, whole: float
     if whole is None:
         return []
     df = rows[(rows[den] > 0) & rows[rate].notna()]
-    df = df[df[rate].astype("float64") < whole - 1e-12].sort_values(rate, kind="stable")
+    df = df[df[rate].astype("float64") <= whole - LOW_GAP + 1e-12].sort_values(rate, kind="stable")
     return [{"名称": str(r[name_col]), "值": float(r[rate])} for _, r in df.head(LOW_RATES).iterrows()]
 
 
@@ -522,7 +542,7 @@ VARIABLES: dict[str, str] = {
     "承诺类别": "列表：类别（五带头）、项数",
     "活动次数、应参加人次、实际参加人次、学时合计": "学习活动", "参学率": "实际参加人次 ÷ 应参加人次",
     "办实事项目数、投入资金、争取上级资金、受益户数": "为民办实事（资金单位万元）",
-    "重点项目": "列表：党组织、项目、项目数、资金（投入资金最多的3个项目；县级为3个单位）",
+    "重点项目": "列表：党组织、项目、情况、项目数、资金（已开工项目中投入最多的3个；县级为投入最多的3个单位）",
     "民情件数、已办结件数、超期未办结件数": "民情台账", "办结率": "已办结 ÷ 民情件数",
     "示范岗数、认领示范岗党员数、参与党员数": "示范岗；参与党员为作出承诺或认领示范岗的党员",
     "参与率": "参与党员数 ÷ 党员数", "表彰已获评、表彰推荐中": "列表：类别、数量、量词",
@@ -533,9 +553,10 @@ VARIABLES: dict[str, str] = {
     "排名表": "列表：排名、名称、综合得分、等次、上期排名、排名变化", "对象列": "排名表第二列的表头",
     "有上期排名": "有上期排名时为真", "最高等次、最低等次": "如 好、较差",
     "最高等次名单、最低等次名单": "评为最高／最低等次的名称列表", "进步较大": "列表：名称、变化（上升3位及以上，最多3个）",
-    "兑现率偏低、参学率偏低": "列表：名称、值（低于全辖区水平的最低3个）",
+    "兑现率偏低、参学率偏低": "列表：名称、值（比全辖区低5个百分点以上的最低3个）",
     "超期承诺支部、超期民情支部": "列表：名称、数量、事项（镇级列出前3项内容）",
-    "未报送、逾期报送、有错误单位": "名称列表", "错误数、警告数": "问题清单中的错误、警告个数",
+    "未报送、逾期报送": "名称列表", "有问题单位": "有填报错误或需要核实问题的名称列表",
+    "偏低等次名单": "列表：等次、名称（评为较低两个等次的，按等次分组）", "错误数、警告数": "问题清单中的错误、警告个数",
     "有问题": "存在上述任何问题时为真", "整改": "列表：名称、要求（每个单位需整改的事项）",
 }
 
