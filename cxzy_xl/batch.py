@@ -46,6 +46,9 @@ def dtype_of(kind: Kind) -> str:
 
 # --- one file --------------------------------------------------------------------------------
 
+_CHECKED_SHEETS = tuple(s.name for s in schema.BRANCH_SHEETS)
+
+
 def process_file(path: str, file: str) -> FileResult:
     """Read and cell-check one workbook. Never raises: every failure is a FILE_UNREADABLE finding."""
     try:
@@ -53,7 +56,7 @@ def process_file(path: str, file: str) -> FileResult:
     except OSError:
         mtime = 0.0
     try:
-        book = load_book(path)
+        book = load_book(path, _CHECKED_SHEETS)  # 填报说明 is not parsed: nothing reads it
         result = check_book(book, file)
     except Unreadable as exc:
         result = FileResult(path, file, readable=False,
