@@ -492,30 +492,53 @@ def stream_rows(ws: Any, first_row: int, n: int, columns: list[Column],
     infinities, are not written. ``heights``: points per row, or None for the default. False
     (nothing done) where the sheet is not in the plain state this reproduces: the caller then writes
     cell by cell."""
-    from xlsxwriter.utility import xl_col_to_name
-    from xlsxwriter.worksheet import RowInfo
-
     if not n:
         return True
     if not _can_stream(ws, first_row):
         return False
     n = min(n, ws.xls_rowmax - first_row)
-    used = []  # (index, kind, values, formats, written) of the columns with anything to write
+    used = []  # (index, kind, values, format or formats, written) of the columns with anything to write
     inf, minf = math.inf, -math.inf
     for c, kind, values, fmt in columns:
-        ok = [v is not None for v in values[:n]] if kind == "text" else \
-            [v is not None and v == v and v != inf and v != minf for v in values[:n]]
+        values = values[:n]
+        ok = [v is not None for v in values] if kind == "text" else \
+            [v is not None and v == v and v != inf and v != minf for v in values]
         if any(ok):
-            used.append((c, kind, values[:n], fmt[:n] if isinstance(fmt, list) else [fmt] * n, ok))
+            used.append((c, kind, values, fmt[:n] if isinstance(fmt, list) else fmt, ok))
     if not used:
         return True
     has_cells = [any(w) for w in zip(*(u[4] for u in used), strict=True)]
     if heights and any(h is not None and not w for h, w in zip(heights, has_cells, strict=True)):
         return False  # constant_memory leaves out such a row unless it is the last: not reproduced here
     ws._write_single_row(first_row)  # what is pending (the header) goes out first, as before
+    # xlsxwriter keeps the last row written in memory until a later row or the workbook's close: its
+    # styles are numbered only then. It goes through xlsxwriter's own calls, after the rest.
+    m = n - 1 - has_cells[::-1].index(True)
+    if any(has_cells[:m]):
+        _stream_block(ws, first_row, m, [(c, kind, values[:m], fmt[:m] if isinstance(fmt, list) else fmt, ok[:m])
+                                         for c, kind, values, fmt, ok in used], has_cells[:m], heights[:m])
+    ws.previous_row = first_row + m  # rows before it are written: the table holds nothing of them
+    _write_cells(ws, first_row + m, 1, [(c, kind, values[m:m + 1], fmt[m:m + 1] if isinstance(fmt, list) else fmt)
+                                        for c, kind, values, fmt, _ in used], heights[m:m + 1])
+    return True
+
+
+def _stream_block(ws: Any, first_row: int, n: int, used: list[tuple[int, str, list[Any], Any, list[bool]]],
+                  has_cells: list[bool], heights: Sequence[int | None]) -> None:
+    from xlsxwriter.utility import xl_col_to_name
+    from xlsxwriter.worksheet import RowInfo
+
     first_use: dict[int, tuple[int, int, Any]] = {}  # each format by its first cell, row-major
-    for c, _, _, fmts, ok in used:
-        for i, (f, w) in enumerate(zip(fmts, ok, strict=True)):
+    for c, _, _, fmt, ok in used:
+        if not any(ok):
+            continue
+        if not isinstance(fmt, list):
+            if fmt is not None:
+                i = ok.index(True)
+                if id(fmt) not in first_use or first_use[id(fmt)][:2] > (i, c):
+                    first_use[id(fmt)] = (i, c, fmt)
+            continue
+        for i, (f, w) in enumerate(zip(fmt, ok, strict=True)):
             if w and f is not None and (id(f) not in first_use or first_use[id(f)][:2] > (i, c)):
                 first_use[id(f)] = (i, c, f)
     for *_, f in sorted(first_use.values(), key=lambda x: x[:2]):
@@ -523,40 +546,54 @@ def stream_rows(ws: Any, first_row: int, n: int, columns: list[Column],
     style = {id(f): f' s="{f._get_xf_index()}"' for *_, f in first_use.values()}
     style[id(None)] = ""
     rows = range(first_row + 1, first_row + n + 1)  # as the r attributes count
+    half = ws.xls_strmax // 2
     built: list[list[str]] = []
-    for c, kind, values, fmts, ok in used:
+    cols = []
+    for c, kind, values, fmt, ok in used:
+        if not any(ok):
+            continue
+        cols.append(c)
         name = xl_col_to_name(c)
+        styles = [style.get(id(f), "") for f in fmt] if isinstance(fmt, list) else None
+        s = "" if styles is not None else style[id(fmt)]
         if kind == "text":
             tails: dict[str, str] = {}
             for v, w in zip(values, ok, strict=True):
                 if w and v not in tails:
-                    tails[v] = _inline_string(ws, v)
-            built.append([f'<c r="{name}{r}"{style[id(f)]}{tails[v]}' if w else ""
-                          for r, v, f, w in zip(rows, values, fmts, ok, strict=True)])
+                    tails[v] = f' t="inlineStr"><is><t>{v}</t></is></c>' \
+                        if len(v) <= half and not _NOT_PLAIN.search(v) else _inline_string(ws, v)
+            if styles is None:
+                built.append([f'<c r="{name}{r}"{s}{tails[v]}' if w else ""
+                              for r, v, w in zip(rows, values, ok, strict=True)])
+            else:
+                built.append([f'<c r="{name}{r}"{s}{tails[v]}' if w else ""
+                              for r, v, s, w in zip(rows, values, styles, ok, strict=True)])
+        elif styles is None:
+            built.append([f'<c r="{name}{r}"{s}><v>{v:.16G}</v></c>' if w else ""
+                          for r, v, w in zip(rows, values, ok, strict=True)])
         else:
-            built.append([f'<c r="{name}{r}"{style[id(f)]}><v>{v:.16G}</v></c>' if w else ""
-                          for r, v, f, w in zip(rows, values, fmts, ok, strict=True)])
-    tags: dict[int | None, str] = {}
-    out = []
-    first = last = None
-    for i, (r, row) in enumerate(zip(rows, zip(*built, strict=True), strict=True)):
-        if not has_cells[i]:
-            continue
-        height = heights[i] if heights else None
-        if height not in tags:
-            tags[height] = _row_tag(ws, height)
-        if height is not None:  # what set_row stores, for whatever is placed on the sheet later
-            ws._check_dimensions(r - 1, ws.dim_colmin if ws.dim_colmin is not None else 0)
-            px = int(height * 4.0 / 3.0 + 0.5)
-            ws.row_info[r - 1], ws.row_sizes[r - 1] = RowInfo(height=px), [px, False]
-        out.append(f'<row r="{r}"{tags[height]}{"".join(row)}</row>')
-        first = r - 1 if first is None else first
-        last = r - 1
-    ws._check_dimensions(first, used[0][0])
-    ws._check_dimensions(last, used[-1][0])
+            built.append([f'<c r="{name}{r}"{s}><v>{v:.16G}</v></c>' if w else ""
+                          for r, v, s, w in zip(rows, values, styles, ok, strict=True)])
+    first = has_cells.index(True)
+    if heights:
+        tags = {h: _row_tag(ws, h) for h in set(heights)}
+        out = [f'<row r="{r}"{tags[h]}{"".join(row)}</row>'
+               for r, row, h, w in zip(rows, zip(*built, strict=True), heights, has_cells, strict=True) if w]
+        for r, h in zip(rows, heights, strict=True):
+            if h is not None:  # what set_row stores, for whatever is placed on the sheet later
+                px = int(h * 4.0 / 3.0 + 0.5)
+                ws.row_info[r - 1], ws.row_sizes[r - 1] = RowInfo(height=px), [px, False]
+        # set_row counts its row into the sheet's extent with the leftmost column so far, column A on
+        # an empty sheet; every row here has cells, so only a first row on an empty sheet adds anything
+        if ws.dim_colmin is None and heights[first] is not None:
+            ws._check_dimensions(first_row + first, 0)
+    else:
+        tag = _row_tag(ws, None)
+        out = [f'<row r="{r}"{tag}{"".join(row)}</row>'
+               for r, row, w in zip(rows, zip(*built, strict=True), has_cells, strict=True) if w]
+    ws._check_dimensions(first_row + first, cols[0])
+    ws._check_dimensions(first_row + n - 1 - has_cells[::-1].index(True), cols[-1])
     ws.fh.write("".join(out))
-    ws.previous_row = first_row + n  # rows up to here are written: the table holds nothing of them
-    return True
 
 
 def _write_plain_table(wb: Any, st: ResultStyles, name: str, df: pd.DataFrame, widths: dict[str, float] | None = None,
@@ -952,7 +989,7 @@ def _draw_result(tmp: Path, summary: Any, mask: bool, generated_at: dt.datetime,
         ms.write_string(r, 1, str(v))
     ms.protect("")
     ms.hide()
-    wb.close()
+    _close_quickly(wb)
 
 
 def _meta_dates(settings: Any) -> dict[str, str]:
@@ -1041,3 +1078,26 @@ def _new_result_workbook(tmp: Path, summary: Any, generated_at: dt.datetime) -> 
                        "comments": f"{schema.RESULT_ID} v{schema.VERSION}"})
     wb.set_size(1600, 1000)
     return wb
+
+
+RESULT_ZIP_LEVEL = 2  # deflate level of the result workbook's parts
+
+
+def _close_quickly(wb: Any) -> None:
+    """Close (assemble and zip) the result workbook at a lower deflate level than zipfile's default 6:
+    a city's result holds hundreds of MB of sheet XML; level 2 zips it in under a third of the time,
+    for a file about a sixth larger. The cells are the same whatever the level."""
+    import functools
+    import zipfile
+
+    import xlsxwriter.workbook as xw
+
+    default = xw.ZipFile
+    if default is not zipfile.ZipFile:  # someone else's patch: leave it alone
+        wb.close()
+        return
+    xw.ZipFile = functools.partial(zipfile.ZipFile, compresslevel=RESULT_ZIP_LEVEL)  # type: ignore[misc]
+    try:
+        wb.close()
+    finally:
+        xw.ZipFile = default  # type: ignore[misc]

@@ -78,6 +78,11 @@ def write_odd(path: Path, chunk: int, monkeypatch: pytest.MonkeyPatch) -> Path:
                      sheet="党员名册", row=i, column="出生日期", cell=f"E{i + 3}", value=t,
                      detail="很长的说明" * (i % 5)) for i, t in enumerate(text)]
     output.write_findings_sheet(wb, st, findings, every=True)
+    for name, heights in (("bare", [20, None, 30]), ("bare2", [None, 40, None])):  # no header: set_row's extent
+        ws = wb.add_worksheet(name)
+        columns = [(2, "text", ["a", None, "c"], st.wrap), (3, "num", [1.5, math.nan, 3], [st.text, None, st.int])]
+        if not output.stream_rows(ws, 0, 3, columns, heights):
+            output._write_cells(ws, 0, 3, columns, heights)
     wb.close()
     return path
 
