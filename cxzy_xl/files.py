@@ -22,7 +22,6 @@ from __future__ import annotations
 
 import errno
 import os
-import re
 import tempfile
 import unicodedata
 import warnings
@@ -31,6 +30,8 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
+
+from defusedxml import ElementTree
 
 AUTHOR = "cxzy_xl"
 FEEDBACK_ID = "cxzy-feedback"
@@ -105,9 +106,16 @@ def is_ours(path: str | os.PathLike[str], mark: str) -> bool:
     """A workbook we wrote with ``mark`` and nobody has saved since (Excel, WPS and LibreOffice put the
     user's name into 最后修改者 when they save)."""
     core = _core_properties(Path(path))
-    desc = re.search(r"<dc:description>([^<]*)</dc:description>", core)
-    by = re.search(r"<cp:lastModifiedBy>([^<]*)</cp:lastModifiedBy>", core)
-    return bool(desc and desc.group(1).startswith(mark) and by and by.group(1) == AUTHOR)
+    try:
+        root = ElementTree.fromstring(core) if core else None
+    except (ElementTree.ParseError, ValueError):
+        root = None
+    if root is None:
+        return False
+    # by namespace, not by prefix or layout: openpyxl with lxml declares the namespace on each element
+    desc = root.findtext("{http://purl.org/dc/elements/1.1/}description") or ""
+    by = root.findtext("{http://schemas.openxmlformats.org/package/2006/metadata/core-properties}lastModifiedBy")
+    return desc.startswith(mark) and by == AUTHOR
 
 
 def _reason(exc: BaseException) -> str:
