@@ -190,9 +190,12 @@ def check_book(book: RawBook, file: str, sheets: tuple[Sheet, ...] | None = None
                                              row=table.header_row + 1, cell=a1(table.header_row, width)))
                     continue
                 out = []
+                special = raw.missing_cache or raw.errors  # almost always neither: no lookups per cell
+                rows = raw.rows
                 for r in table.rows:
-                    value = raw.cell(r, c)
-                    if (r, c) in raw.missing_cache or (r, c) in raw.errors:
+                    row = rows[r] if r < len(rows) else ()
+                    value = row[c] if c < len(row) else None
+                    if special and ((r, c) in raw.missing_cache or (r, c) in raw.errors):
                         findings.append(_unusable(raw, r, c, dict(  # type: ignore[arg-type]
                             file=file, branch_code=code, sheet=sheet.name, row=r + 1, column=f.label,
                             cell=a1(r, c))))

@@ -45,6 +45,8 @@ EMPTY = Norm()
 def is_blank(raw: Any) -> bool:
     if raw is None:
         return True
+    if type(raw) is str and raw and not raw[0].isspace() and raw[0] not in "\u200b\ufeff":
+        return False  # the reader's hot path; what _WS removes (\s is str.isspace) cannot remove this one
     if isinstance(raw, float) and math.isnan(raw):
         return True
     return isinstance(raw, str) and not _WS.sub("", raw)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import hashlib
 import json
@@ -596,15 +597,131 @@ def _stream_block(ws: Any, first_row: int, n: int, used: list[tuple[int, str, li
     ws.fh.write("".join(out))
 
 
+# --- the detail sheets rendered in a second process -------------------------------------------
+
+# Detail rows for which a second process writes the detail sheets' rows while this one writes the
+# rest: below, starting it costs more than it saves; above, a city's frames are not worth copying.
+HELPER_ROWS = (50_000, 400_000)
+_DATE_STYLE = "\x00"  # the date style's number, which only the writing process knows; never in XML text
+
+# The rows of one sheet as the helper wrote them from row 1 on: the row file, the extent of its cells
+# (first row, first column, last row, last column), the row xlsxwriter still holds, and that row's cells
+# as (column, kind, value, dated).
+Rendered = tuple[str, tuple[int, int, int, int] | None, int, list[tuple[int, str, Any, bool]]]
+
+
+class _DateStyle:
+    def _get_xf_index(self) -> str:
+        return _DATE_STYLE
+
+
+class _HelperStyles:
+    date = _DateStyle()
+
+
+def _render_frames(conn: Any) -> None:
+    """In the helper: the frames received (None ends them) are written one after another by
+    :func:`write_frame` into scratch sheets, whose row files and state go back in order."""
+    from .templates import new_workbook
+
+    frames = []  # all taken at once: the parent must not wait on the pipe while this one renders
+    while (df := conn.recv()) is not None:
+        frames.append(df)
+    for df in frames:
+        wb = new_workbook(Path(os.devnull), constant_memory=True)  # never closed: only its sheet's row file is used
+        ws = wb.add_worksheet()
+        write_frame(ws, df, 1, _HelperStyles)  # type: ignore[arg-type]
+        ws.row_data_fh.close()
+        ws.row_data_fh_closed = True
+        pending = ws.table.get(ws.previous_row, {})
+        cells = [(c, "text", cell.string, False) if hasattr(cell, "string") else
+                 (c, "num", cell.number, cell.format is not None) for c, cell in sorted(pending.items())]
+        extent = None if ws.dim_rowmin is None else (ws.dim_rowmin, ws.dim_colmin, ws.dim_rowmax, ws.dim_colmax)
+        conn.send((ws.row_data_filename, extent, ws.previous_row, cells))
+
+
+class _Helper:
+    """A second process rendering the detail sheets' rows, one frame after another, in order."""
+
+    def __init__(self, frames: list[pd.DataFrame]) -> None:
+        from .batch import _context, _main_hidden
+
+        ctx = _context()
+        self.conn, child = ctx.Pipe()
+        self.proc = ctx.Process(target=_render_frames, args=(child,), daemon=True)
+        with _main_hidden():
+            self.proc.start()
+        child.close()
+        for df in frames:
+            self.conn.send(df)
+        self.conn.send(None)
+
+    def next(self) -> Rendered | None:
+        try:
+            return self.conn.recv()  # type: ignore[no-any-return]
+        except (EOFError, OSError):  # it died: this process writes the rest itself
+            return None
+
+    def close(self) -> None:
+        self.conn.close()
+        self.proc.join(5)
+        if self.proc.is_alive():
+            self.proc.kill()
+            self.proc.join()
+
+
+def _helper(frames: list[pd.DataFrame]) -> _Helper | None:
+    from .batch import start_method
+
+    rows = sum(len(df) for df in frames)
+    if not HELPER_ROWS[0] <= rows <= HELPER_ROWS[1] or start_method() == "spawn":
+        return None  # spawn imports everything anew: slower than writing the rows here
+    try:
+        return _Helper(frames)
+    except (OSError, ValueError, RuntimeError):
+        return None
+
+
+def _splice(ws: Any, done: Rendered, st: Styles) -> bool:
+    """Put rows the helper rendered into ``ws`` as :func:`write_frame` would have: header flushed,
+    the rows appended to the row file, the date style numbered where it is first used, extent and the
+    row still held as xlsxwriter keeps them. False (nothing done) where write_frame must write them."""
+    path, extent, held, cells = done
+    try:
+        if extent is None or not _can_stream(ws, 1):
+            return False
+        ws._write_single_row(1)
+        with open(path, encoding="utf-8") as fh:
+            while chunk := fh.read(1 << 20):
+                if _DATE_STYLE in chunk:
+                    chunk = chunk.replace(_DATE_STYLE, str(st.date._get_xf_index()))
+                ws.fh.write(chunk)
+        ws._check_dimensions(extent[0], extent[1])
+        ws._check_dimensions(extent[2], extent[3])
+        ws.previous_row = held
+        for c, kind, value, dated in cells:
+            if kind == "text":
+                ws.write_string(held, c, value)
+            else:
+                ws.write_number(held, c, value, st.date if dated else None)
+        return True
+    finally:
+        with contextlib.suppress(OSError):
+            os.unlink(path)
+
+
 def _write_plain_table(wb: Any, st: ResultStyles, name: str, df: pd.DataFrame, widths: dict[str, float] | None = None,
-                       empty_note: str = "", title_cols: int = 1, header: str = "") -> Any:
+                       empty_note: str = "", title_cols: int = 1, header: str = "",
+                       rendered: Callable[[], Rendered | None] | None = None) -> Any:
     ws = wb.add_worksheet(name)
     cols = list(df.columns)
     col_widths = [(widths or {}).get(col) or max(8.0, min(text_width(col) + 3, 30)) for col in cols]
     for c, col in enumerate(cols):
         ws.write_string(0, c, col, st.header)
         ws.set_column(c, c, col_widths[c])
-    write_frame(ws, df, 1, st)
+    done = rendered() if rendered is not None else None
+    if done is None or not _splice(ws, done, st):
+        write_frame(ws, df, 1, st)
     if not len(df) and empty_note:
         ws.write_string(1, 0, empty_note, st.note)
     ws.freeze_panes(1, 0)
@@ -930,6 +1047,9 @@ def _draw_result(tmp: Path, summary: Any, mask: bool, generated_at: dt.datetime,
     from .tallies import write_tally_sheet
 
     rollup = summary.by_unit is not None
+    details = [] if rollup or summary.batch is None else \
+        [_detail_frame(summary.batch.tables[sheet.name], sheet, mask) for sheet in schema.TABLE_SHEETS]
+    helper = _helper(details)  # renders the detail sheets' rows while this process writes the rest
     wb = _new_result_workbook(tmp, summary, generated_at)
     st = ResultStyles(wb)
     _write_overview(wb, st, summary, generated_at, rollup)
@@ -947,12 +1067,14 @@ def _draw_result(tmp: Path, summary: Any, mask: bool, generated_at: dt.datetime,
     missing = summary.missing
     _write_plain_table(wb, st, schema.MISSING_SHEET, missing, {"党组织名称": 26, "联系电话": 14, "单位名称": 20},
                        empty_note="应报送的支部均已报送。", header=header)
-    if not rollup and summary.batch is not None:
-        for i, sheet in enumerate(schema.TABLE_SHEETS, 1):
-            detail = _detail_frame(summary.batch.tables[sheet.name], sheet, mask)
-            _write_plain_table(wb, st, sheet.name, detail, _detail_widths(sheet), title_cols=2, header=header)
+    if details:
+        for i, (sheet, detail) in enumerate(zip(schema.TABLE_SHEETS, details, strict=True), 1):
+            _write_plain_table(wb, st, sheet.name, detail, _detail_widths(sheet), title_cols=2, header=header,
+                               rendered=helper.next if helper is not None else None)
             if progress:
                 progress(i, len(schema.TABLE_SHEETS) + 1)
+    if helper is not None:
+        helper.close()
     data = summary.base.copy()
     if "单位名称" not in data.columns:
         data.insert(0, "单位名称", summary.unit)
@@ -1030,7 +1152,12 @@ def canonical(value: Any) -> str:
     empty cells empty."""
     if isinstance(value, str):
         return value.strip()
-    if _blank(value):
+    if type(value) is float:  # most of 数据: the general path below gives the same, a call per cell slower
+        if value != value or value in (math.inf, -math.inf):
+            return ""
+        text = f"{value:.15g}"
+        return "0" if text == "-0" else text
+    if value is None or _blank(value):
         return ""
     if isinstance(value, bool):
         return "TRUE" if value else "FALSE"

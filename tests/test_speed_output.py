@@ -13,7 +13,7 @@ import pandas as pd
 import pytest
 from test_fast_paths import SAMPLE, write_inbox
 
-from cxzy_xl import output
+from cxzy_xl import output, schema
 from cxzy_xl.aggregate import aggregate
 from cxzy_xl.batch import read_folder
 from cxzy_xl.findings import Code, make
@@ -31,14 +31,26 @@ def cell_by_cell(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(output, "_can_stream", lambda ws, first_row: False)
 
 
-@pytest.mark.parametrize("inbox", ["demo", "messy"])
-@pytest.mark.parametrize("every", [False, True])
-def test_result_workbook_is_the_same_byte_for_byte(tmp_path, monkeypatch, inbox, every):
+@pytest.mark.parametrize(("inbox", "every", "helper"), [("demo", False, False), ("demo", True, True),
+                                                        ("messy", False, True), ("messy", True, False)])
+def test_result_workbook_is_the_same_byte_for_byte(tmp_path, monkeypatch, inbox, every, helper):
     folder = SAMPLE / "收件箱" if inbox == "demo" else write_inbox(tmp_path / "messy", messy=True)
     registry = SAMPLE / "支部名单.xlsx" if inbox == "demo" else None
     summary = aggregate(read_folder(folder, registry, isolate=False))
     monkeypatch.setattr(output, "FRAME_CHUNK", 7)  # chunk boundaries inside every sheet
+    if helper:  # the detail sheets' rows rendered in a second process (whose chunks are the default's)
+        monkeypatch.setattr(output, "HELPER_ROWS", (1, 10**9))
+        started = []
+        splice = output._splice
+
+        def spliced(*args):  # type: ignore[no-untyped-def]
+            started.append(splice(*args))
+            return started[-1]
+
+        monkeypatch.setattr(output, "_splice", spliced)
     fast = output.write_result(summary, tmp_path / "fast.xlsx", generated_at=WHEN, every_finding=every)
+    if helper:
+        assert len(started) == len(schema.TABLE_SHEETS) and all(started)  # every sheet's rows came from it
     cell_by_cell(monkeypatch)
     slow = output.write_result(summary, tmp_path / "slow.xlsx", generated_at=WHEN, every_finding=every)
     a, b = parts(fast), parts(slow)
