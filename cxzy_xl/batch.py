@@ -211,6 +211,12 @@ class _Worker:
         self.conn.close()
 
 
+def _loads(data: bytes) -> Any:
+    from multiprocessing.reduction import ForkingPickler
+
+    return ForkingPickler.loads(data)  # what Connection.recv does with the bytes
+
+
 def _gb(n: int) -> str:
     return f"{round(n / 2**30, 1):g}GB"
 
@@ -268,6 +274,20 @@ def read_files_isolated(tasks: Sequence[tuple[str, str]], workers: int | None = 
                 lost(queue.popleft(), "无法启动读取文件的后台进程，请关闭部分程序后重试；如仍不行，请联系技术支持")
         renew(w)
 
+    def feed(w: _Worker) -> bool:
+        """Give an idle worker the next file; False if it turned out dead (it is renewed)."""
+        if not queue:
+            return True
+        i = queue.popleft()
+        try:
+            w.give(i, *tasks[i])
+        except OSError:  # it died idle: not this file's doing
+            w.task = None
+            queue.appendleft(i)
+            renew(w)
+            return False
+        return True
+
     for _ in range(size):
         pool.append(_Worker(ctx, memory, cap_here, fn))
     try:
@@ -280,7 +300,7 @@ def read_files_isolated(tasks: Sequence[tuple[str, str]], workers: int | None = 
             for w in list(pool):
                 if w.conn in ready:
                     try:
-                        msg = w.conn.recv()
+                        data = w.conn.recv_bytes()
                     except (EOFError, OSError):
                         if not w.ready:
                             failed_start(w)
@@ -291,11 +311,16 @@ def read_files_isolated(tasks: Sequence[tuple[str, str]], workers: int | None = 
                             renew(w)
                         continue
                     if w.ready:
-                        finish(*msg)
+                        # The worker gets its next file before this result is unpacked: unpickling a
+                        # messy file's findings takes a millisecond it would otherwise sit idle.
                         w.task = None
+                        fed = feed(w)
+                        finish(*_loads(data))
+                        if not fed:
+                            continue
                     else:
                         failed_starts = 0
-                        w.started(capped=msg[1], watch=guard == "watchdog")
+                        w.started(capped=_loads(data)[1], watch=guard == "watchdog")
                 elif time.monotonic() > w.deadline(timeout):
                     if w.task is None:
                         failed_start(w)
@@ -308,14 +333,8 @@ def read_files_isolated(tasks: Sequence[tuple[str, str]], workers: int | None = 
                     lost(w.task, f"读取时占用内存超过{_gb(memory)}，文件可能过大或异常，请删除多余内容后重新保存报送")
                     renew(w)
                     continue
-                if w.ready and w.task is None and queue:
-                    i = queue.popleft()
-                    try:
-                        w.give(i, *tasks[i])
-                    except OSError:  # it died idle: not this file's doing
-                        w.task = None
-                        queue.appendleft(i)
-                        renew(w)
+                if w.ready and w.task is None:
+                    feed(w)
     finally:
         for w in pool:
             w.stop(kill=w.task is not None or not w.ready)
