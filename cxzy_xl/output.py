@@ -2,14 +2,12 @@
 
 from __future__ import annotations
 
-import contextlib
 import datetime as dt
 import hashlib
 import json
 import math
 import numbers
 import os
-import re
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import replace
 from pathlib import Path
@@ -68,9 +66,22 @@ def write_findings_sheet(wb: Any, st: Styles, findings: Sequence[Finding], name:
     widest = max((text_width(f.file) for f in rows), default=12.0)
     file_width = min(max(widest, 12), FINDING_WIDTHS[2])  # long paths wrap rather than widen the page
     wrapped = ((2, file_width), (4, FINDING_WIDTHS[4]), (7, FINDING_WIDTHS[7]), (8, FINDING_WIDTHS[8]))
-    widths: dict[str, float] = {}
-    for lo in range(0, len(rows), FRAME_CHUNK):
-        _write_finding_rows(ws, st, rows[lo:lo + FRAME_CHUNK], lo + 1, wrapped, widths)
+    for r, f in enumerate(rows, 1):
+        # Not every program grows a row to fit wrapped text (LibreOffice prints one line of it), so the
+        # height is set here, before the row's cells (constant_memory writes rows as they complete).
+        texts = (f.file, f.cell, f.message, f.value)
+        lines = max(math.ceil(text_width(t) / (w - 1)) if t else 1 for t, (_, w) in zip(texts, wrapped, strict=True))
+        if lines > 1:
+            ws.set_row(r, 14 * lines)
+        ws.write_number(r, 0, r, st.text)
+        ws.write_string(r, 1, f.branch_code, st.text)
+        ws.write_string(r, 2, f.file, st.wrap)
+        ws.write_string(r, 3, f.sheet, st.text)
+        ws.write_string(r, 4, f.cell, st.wrap)
+        ws.write_string(r, 5, f.severity.label, st.severity[f.severity])
+        ws.write_string(r, 6, f.code.name, st.text)
+        ws.write_string(r, 7, f.message, st.wrap)
+        ws.write_string(r, 8, f.value, st.wrap)
     ws.set_column(2, 2, file_width)
     ws.freeze_panes(1, 0)
     ws.autofilter(0, 0, max(1, len(rows)), len(FINDING_HEADERS) - 1)
@@ -81,39 +92,6 @@ def write_findings_sheet(wb: Any, st: Styles, findings: Sequence[Finding], name:
     ws.repeat_rows(0)
     ws.set_footer(f"&C&\"{FONT}\"{name}　第 &P 页，共 &N 页")
     return ws
-
-
-def _width(text: str, known: dict[str, float]) -> float:
-    # file names, cell ranges and values repeat from row to row
-    width = known.get(text)
-    if width is None:
-        width = known[text] = text_width(text)
-    return width
-
-
-def _write_finding_rows(ws: Any, st: Styles, rows: Sequence[Finding], first_row: int,
-                        wrapped: Sequence[tuple[int, float]], widths: dict[str, float]) -> None:
-    heights: list[int | None] = []
-    for f in rows:
-        # Not every program grows a row to fit wrapped text (LibreOffice prints one line of it), so the
-        # height is set on the row.
-        texts = (f.file, f.cell, f.message, f.value)
-        lines = max(math.ceil(_width(t, widths) / (w - 1)) if t else 1
-                    for t, (_, w) in zip(texts, wrapped, strict=True))
-        heights.append(14 * lines if lines > 1 else None)
-    columns: list[Column] = [
-        (0, "num", list(range(first_row, first_row + len(rows))), st.text),
-        (1, "text", [f.branch_code for f in rows], st.text),
-        (2, "text", [f.file for f in rows], st.wrap),
-        (3, "text", [f.sheet for f in rows], st.text),
-        (4, "text", [f.cell for f in rows], st.wrap),
-        (5, "text", [f.severity.label for f in rows], [st.severity[f.severity] for f in rows]),
-        (6, "text", [f.code.name for f in rows], st.text),
-        (7, "text", [f.message for f in rows], st.wrap),
-        (8, "text", [f.value for f in rows], st.wrap),
-    ]
-    if not stream_rows(ws, first_row, len(rows), columns, heights):
-        _write_cells(ws, first_row, len(rows), columns, heights)
 
 
 FINDINGS_ID = "cxzy-findings"
@@ -354,9 +332,10 @@ def _write_figure_table(wb: Any, st: ResultStyles, name: str, title: str, df: pd
 EXCEL_EPOCH = pd.Timestamp(1899, 12, 30)
 
 
-def _frame_columns(df: pd.DataFrame) -> list[tuple[int, str, list[Any]]]:
-    """Each column as (index, kind, values): dates as Excel serials and numbers as floats (NaN where
-    empty), the rest as text (None where empty or "")."""
+def write_frame(ws: Any, df: pd.DataFrame, first_row: int, st: ResultStyles) -> None:
+    """Write a DataFrame row by row (the workbook streams rows to disk) with typed writes: dates as
+    serials with a date format, numbers as numbers, everything else as text. Empty cells are not
+    written at all: this is the hot path, a county's detail sheets hold hundreds of thousands of cells."""
     columns: list[tuple[int, str, list[Any]]] = []
     for c, col in enumerate(df.columns):
         s = df[col]
@@ -366,362 +345,31 @@ def _frame_columns(df: pd.DataFrame) -> list[tuple[int, str, list[Any]]]:
         elif pd.api.types.is_numeric_dtype(s) and not pd.api.types.is_bool_dtype(s):
             columns.append((c, "num", s.to_numpy(dtype="float64", na_value=float("nan")).tolist()))
         else:
-            # Series.isna is pd.isna element by element (the same null check), without a call per cell
-            empty = s.isna().to_numpy(dtype=bool).tolist()
-            columns.append((c, "text", [None if e or v == "" else str(v)
-                                        for v, e in zip(s.tolist(), empty, strict=True)]))
-    return columns
-
-
-FRAME_CHUNK = 4096  # rows turned into XML at a time: a city's detail sheet never exists as text at once
-
-
-def write_frame(ws: Any, df: pd.DataFrame, first_row: int, st: ResultStyles) -> None:
-    """Write a DataFrame below what is already on the sheet with typed writes: dates as serials with
-    a date format, numbers as numbers, everything else as text. Empty cells are not written at all.
-    This is the hot path (a county's detail sheets hold hundreds of thousands of cells): see
-    :func:`stream_rows`. Nothing may be written to these rows afterwards."""
-    for lo in range(0, len(df), FRAME_CHUNK):
-        part = df.iloc[lo:lo + FRAME_CHUNK]
-        columns = _frame_columns(part, st.date)
-        if not stream_rows(ws, first_row + lo, len(part), columns):
-            _write_cells(ws, first_row + lo, len(part), columns)
-
-
-FRAME_CHUNK = 4096  # rows turned into XML at a time: a city's detail sheet never exists as text at once
-
-Column = tuple[int, str, list[Any], Any]  # index, "text" or "num", values, a format or one per row
-
-
-def _frame_columns(df: pd.DataFrame, date: Any) -> list[Column]:
-    """Each column as dates (Excel serials with ``date``), numbers (floats) or text; empty cells are
-    None or, for dates and numbers, NaN."""
-    columns: list[Column] = []
-    for c, col in enumerate(df.columns):
-        s = df[col]
-        if pd.api.types.is_datetime64_any_dtype(s):
-            serial = ((s - EXCEL_EPOCH) / pd.Timedelta(days=1)).to_numpy(dtype="float64", na_value=float("nan"))
-            columns.append((c, "num", serial.tolist(), date))
-        elif pd.api.types.is_numeric_dtype(s) and not pd.api.types.is_bool_dtype(s):
-            columns.append((c, "num", s.to_numpy(dtype="float64", na_value=float("nan")).tolist(), None))
-        else:
-            # Series.isna is pd.isna element by element (the same null check), without a call per cell
-            empty = s.isna().to_numpy(dtype=bool).tolist()
-            columns.append((c, "text", [None if e or v == "" else str(v)
-                                        for v, e in zip(s.tolist(), empty, strict=True)], None))
-    return columns
-
-
-def _written(kind: str, v: Any) -> bool:
-    if kind == "text":
-        return v is not None
-    return v is not None and v == v and v not in (math.inf, -math.inf)
-
-
-def _write_cells(ws: Any, first_row: int, n: int, columns: list[Column], heights: Sequence[int | None] = ()) -> None:
-    """Cell by cell through xlsxwriter: where :func:`stream_rows` cannot be used."""
-    for i in range(n):
+            columns.append((c, "text", [None if _blank(v) or v == "" else str(v) for v in s.tolist()]))
+    write_number, write_string, date = ws.write_number, ws.write_string, st.date
+    for i in range(len(df)):
         r = first_row + i
-        if heights and heights[i] is not None:
-            ws.set_row(r, heights[i])
-        for c, kind, values, fmt in columns:
+        for c, kind, values in columns:
             v = values[i]
-            if _written(kind, v):
-                f = fmt[i] if isinstance(fmt, list) else fmt
-                if kind == "text":
-                    ws.write_string(r, c, v, f)
-                else:
-                    ws.write_number(r, c, v, f)
-
-
-def _can_stream(ws: Any, first_row: int) -> bool:
-    """A constant_memory sheet in the plain state :func:`stream_rows` reproduces: its row file open,
-    the rows from ``first_row`` on untouched (no cells, heights or comments), no column styles."""
-    if not getattr(ws, "constant_memory", False) or getattr(ws, "row_data_fh_closed", True):
-        return False
-    pending = first_row == ws.previous_row and not ws.table.get(first_row)
-    return (ws.fh is ws.row_data_fh and (first_row > ws.previous_row or pending)
-            and first_row < ws.xls_rowmax and not any(r >= first_row for r in ws.row_info)
-            and not ws.comments and all(i.column_format is None for i in ws.col_info.values()))
-
-
-# Anything that makes xlsxwriter's inline string more than <t>text</t>: control characters, its own
-# _xHHHH_ escapes, XML's special characters (and a rich string's "<r>"), surrounding whitespace.
-_NOT_PLAIN = re.compile(r"[\x00-\x08\x0b-\x1f&<>]|_x[0-9a-fA-F]{4}_|^\s|\s$")
-
-
-def _inline_string(ws: Any, text: str) -> str:
-    """What follows a string cell's attributes, exactly as xlsxwriter writes an inline string
-    (Worksheet._write_string and _write_cell, constant_memory)."""
-    from xlsxwriter.utility import _preserve_whitespace
-    from xlsxwriter.worksheet import _utf16_len, _utf16_truncate
-
-    if len(text) <= ws.xls_strmax // 2 and not _NOT_PLAIN.search(text):
-        return f' t="inlineStr"><is><t>{text}</t></is></c>'
-    if len(text) > ws.xls_strmax // 2 and _utf16_len(text) > ws.xls_strmax:
-        text = _utf16_truncate(text, ws.xls_strmax)
-    text = ws._escape_control_characters(text)
-    if text.startswith("<r>") and text.endswith("</r>"):
-        return f' t="inlineStr"><is>{text}</is></c>'
-    preserve = ' xml:space="preserve"' if _preserve_whitespace(text) else ""
-    return f' t="inlineStr"><is><t{preserve}>{ws._escape_data(text)}</t></is></c>'
-
-
-def _row_tag(ws: Any, height: int | None) -> str:
-    """The <row> element as xlsxwriter opens it, after r="…": the sheet's defaults, or a row of
-    ``height`` points as set_row stores it."""
-    import io
-
-    from xlsxwriter.worksheet import RowInfo
-
-    info = None if height is None else RowInfo(height=int(height * 4.0 / 3.0 + 0.5))
-    saved, ws.fh = ws.fh, io.StringIO()
-    try:
-        ws._write_row(0, None, info)
-        return ws.fh.getvalue()[len('<row r="1"'):]
-    finally:
-        ws.fh = saved
-
-
-def stream_rows(ws: Any, first_row: int, n: int, columns: list[Column],
-                heights: Sequence[int | None] = ()) -> bool:
-    """Append ``n`` rows to a constant_memory sheet's row file as xlsxwriter's write_string,
-    write_number and set_row would have put them there, byte for byte: the same <row> and <c>
-    elements, style indices taken in the order of first use, the sheet's dimensions and row heights
-    kept; without xlsxwriter's per-cell calls, about a tenth of the time. ``columns``: (index,
-    "text" or "num", values, format or a list with one per row); None, and for numbers NaN and
-    infinities, are not written. ``heights``: points per row, or None for the default. False
-    (nothing done) where the sheet is not in the plain state this reproduces: the caller then writes
-    cell by cell."""
-    if not n:
-        return True
-    if not _can_stream(ws, first_row):
-        return False
-    n = min(n, ws.xls_rowmax - first_row)
-    used = []  # (index, kind, values, format or formats, written) of the columns with anything to write
-    inf, minf = math.inf, -math.inf
-    for c, kind, values, fmt in columns:
-        values = values[:n]
-        ok = [v is not None for v in values] if kind == "text" else \
-            [v is not None and v == v and v != inf and v != minf for v in values]
-        if any(ok):
-            used.append((c, kind, values, fmt[:n] if isinstance(fmt, list) else fmt, ok))
-    if not used:
-        return True
-    has_cells = [any(w) for w in zip(*(u[4] for u in used), strict=True)]
-    if heights and any(h is not None and not w for h, w in zip(heights, has_cells, strict=True)):
-        return False  # constant_memory leaves out such a row unless it is the last: not reproduced here
-    ws._write_single_row(first_row)  # what is pending (the header) goes out first, as before
-    # xlsxwriter keeps the last row written in memory until a later row or the workbook's close: its
-    # styles are numbered only then. It goes through xlsxwriter's own calls, after the rest.
-    m = n - 1 - has_cells[::-1].index(True)
-    if any(has_cells[:m]):
-        _stream_block(ws, first_row, m, [(c, kind, values[:m], fmt[:m] if isinstance(fmt, list) else fmt, ok[:m])
-                                         for c, kind, values, fmt, ok in used], has_cells[:m], heights[:m])
-    ws.previous_row = first_row + m  # rows before it are written: the table holds nothing of them
-    _write_cells(ws, first_row + m, 1, [(c, kind, values[m:m + 1], fmt[m:m + 1] if isinstance(fmt, list) else fmt)
-                                        for c, kind, values, fmt, _ in used], heights[m:m + 1])
-    return True
-
-
-def _stream_block(ws: Any, first_row: int, n: int, used: list[tuple[int, str, list[Any], Any, list[bool]]],
-                  has_cells: list[bool], heights: Sequence[int | None]) -> None:
-    from xlsxwriter.utility import xl_col_to_name
-    from xlsxwriter.worksheet import RowInfo
-
-    first_use: dict[int, tuple[int, int, Any]] = {}  # each format by its first cell, row-major
-    for c, _, _, fmt, ok in used:
-        if not any(ok):
-            continue
-        if not isinstance(fmt, list):
-            if fmt is not None:
-                i = ok.index(True)
-                if id(fmt) not in first_use or first_use[id(fmt)][:2] > (i, c):
-                    first_use[id(fmt)] = (i, c, fmt)
-            continue
-        for i, (f, w) in enumerate(zip(fmt, ok, strict=True)):
-            if w and f is not None and (id(f) not in first_use or first_use[id(f)][:2] > (i, c)):
-                first_use[id(f)] = (i, c, f)
-    for *_, f in sorted(first_use.values(), key=lambda x: x[:2]):
-        f._get_xf_index()  # xlsxwriter numbers the styles in the order cells first use them
-    style = {id(f): f' s="{f._get_xf_index()}"' for *_, f in first_use.values()}
-    style[id(None)] = ""
-    rows = range(first_row + 1, first_row + n + 1)  # as the r attributes count
-    half = ws.xls_strmax // 2
-    built: list[list[str]] = []
-    cols = []
-    for c, kind, values, fmt, ok in used:
-        if not any(ok):
-            continue
-        cols.append(c)
-        name = xl_col_to_name(c)
-        styles = [style.get(id(f), "") for f in fmt] if isinstance(fmt, list) else None
-        s = "" if styles is not None else style[id(fmt)]
-        if kind == "text":
-            tails: dict[str, str] = {}
-            for v, w in zip(values, ok, strict=True):
-                if w and v not in tails:
-                    tails[v] = f' t="inlineStr"><is><t>{v}</t></is></c>' \
-                        if len(v) <= half and not _NOT_PLAIN.search(v) else _inline_string(ws, v)
-            if styles is None:
-                built.append([f'<c r="{name}{r}"{s}{tails[v]}' if w else ""
-                              for r, v, w in zip(rows, values, ok, strict=True)])
-            else:
-                built.append([f'<c r="{name}{r}"{s}{tails[v]}' if w else ""
-                              for r, v, s, w in zip(rows, values, styles, ok, strict=True)])
-        elif styles is None:
-            built.append([f'<c r="{name}{r}"{s}><v>{v:.16G}</v></c>' if w else ""
-                          for r, v, w in zip(rows, values, ok, strict=True)])
-        else:
-            built.append([f'<c r="{name}{r}"{s}><v>{v:.16G}</v></c>' if w else ""
-                          for r, v, s, w in zip(rows, values, styles, ok, strict=True)])
-    first = has_cells.index(True)
-    if heights:
-        tags = {h: _row_tag(ws, h) for h in set(heights)}
-        out = [f'<row r="{r}"{tags[h]}{"".join(row)}</row>'
-               for r, row, h, w in zip(rows, zip(*built, strict=True), heights, has_cells, strict=True) if w]
-        for r, h in zip(rows, heights, strict=True):
-            if h is not None:  # what set_row stores, for whatever is placed on the sheet later
-                px = int(h * 4.0 / 3.0 + 0.5)
-                ws.row_info[r - 1], ws.row_sizes[r - 1] = RowInfo(height=px), [px, False]
-        # set_row counts its row into the sheet's extent with the leftmost column so far, column A on
-        # an empty sheet; every row here has cells, so only a first row on an empty sheet adds anything
-        if ws.dim_colmin is None and heights[first] is not None:
-            ws._check_dimensions(first_row + first, 0)
-    else:
-        tag = _row_tag(ws, None)
-        out = [f'<row r="{r}"{tag}{"".join(row)}</row>'
-               for r, row, w in zip(rows, zip(*built, strict=True), has_cells, strict=True) if w]
-    ws._check_dimensions(first_row + first, cols[0])
-    ws._check_dimensions(first_row + n - 1 - has_cells[::-1].index(True), cols[-1])
-    ws.fh.write("".join(out))
-
-
-# --- the detail sheets rendered in a second process -------------------------------------------
-
-# Detail rows for which a second process writes the detail sheets' rows while this one writes the
-# rest: below, starting it costs more than it saves; above, a city's frames are not worth copying.
-HELPER_ROWS = (50_000, 400_000)
-_DATE_STYLE = "\x00"  # the date style's number, which only the writing process knows; never in XML text
-
-# The rows of one sheet as the helper wrote them from row 1 on: the row file, the extent of its cells
-# (first row, first column, last row, last column), the row xlsxwriter still holds, and that row's cells
-# as (column, kind, value, dated).
-Rendered = tuple[str, tuple[int, int, int, int] | None, int, list[tuple[int, str, Any, bool]]]
-
-
-class _DateStyle:
-    def _get_xf_index(self) -> str:
-        return _DATE_STYLE
-
-
-class _HelperStyles:
-    date = _DateStyle()
-
-
-def _render_frames(conn: Any) -> None:
-    """In the helper: the frames received (None ends them) are written one after another by
-    :func:`write_frame` into scratch sheets, whose row files and state go back in order."""
-    from .templates import new_workbook
-
-    frames = []  # all taken at once: the parent must not wait on the pipe while this one renders
-    while (df := conn.recv()) is not None:
-        frames.append(df)
-    for df in frames:
-        wb = new_workbook(Path(os.devnull), constant_memory=True)  # never closed: only its sheet's row file is used
-        ws = wb.add_worksheet()
-        write_frame(ws, df, 1, _HelperStyles)  # type: ignore[arg-type]
-        ws.row_data_fh.close()
-        ws.row_data_fh_closed = True
-        pending = ws.table.get(ws.previous_row, {})
-        cells = [(c, "text", cell.string, False) if hasattr(cell, "string") else
-                 (c, "num", cell.number, cell.format is not None) for c, cell in sorted(pending.items())]
-        extent = None if ws.dim_rowmin is None else (ws.dim_rowmin, ws.dim_colmin, ws.dim_rowmax, ws.dim_colmax)
-        conn.send((ws.row_data_filename, extent, ws.previous_row, cells))
-
-
-class _Helper:
-    """A second process rendering the detail sheets' rows, one frame after another, in order."""
-
-    def __init__(self, frames: list[pd.DataFrame]) -> None:
-        from .batch import _context, _main_hidden
-
-        ctx = _context()
-        self.conn, child = ctx.Pipe()
-        self.proc = ctx.Process(target=_render_frames, args=(child,), daemon=True)
-        with _main_hidden():
-            self.proc.start()
-        child.close()
-        for df in frames:
-            self.conn.send(df)
-        self.conn.send(None)
-
-    def next(self) -> Rendered | None:
-        try:
-            return self.conn.recv()  # type: ignore[no-any-return]
-        except (EOFError, OSError):  # it died: this process writes the rest itself
-            return None
-
-    def close(self) -> None:
-        self.conn.close()
-        self.proc.join(5)
-        if self.proc.is_alive():
-            self.proc.kill()
-            self.proc.join()
-
-
-def _helper(frames: list[pd.DataFrame]) -> _Helper | None:
-    from .batch import start_method
-
-    rows = sum(len(df) for df in frames)
-    if not HELPER_ROWS[0] <= rows <= HELPER_ROWS[1] or start_method() == "spawn":
-        return None  # spawn imports everything anew: slower than writing the rows here
-    try:
-        return _Helper(frames)
-    except (OSError, ValueError, RuntimeError):
-        return None
-
-
-def _splice(ws: Any, done: Rendered, st: Styles) -> bool:
-    """Put rows the helper rendered into ``ws`` as :func:`write_frame` would have: header flushed,
-    the rows appended to the row file, the date style numbered where it is first used, extent and the
-    row still held as xlsxwriter keeps them. False (nothing done) where write_frame must write them."""
-    path, extent, held, cells = done
-    try:
-        if extent is None or not _can_stream(ws, 1):
-            return False
-        ws._write_single_row(1)
-        with open(path, encoding="utf-8") as fh:
-            while chunk := fh.read(1 << 20):
-                if _DATE_STYLE in chunk:
-                    chunk = chunk.replace(_DATE_STYLE, str(st.date._get_xf_index()))
-                ws.fh.write(chunk)
-        ws._check_dimensions(extent[0], extent[1])
-        ws._check_dimensions(extent[2], extent[3])
-        ws.previous_row = held
-        for c, kind, value, dated in cells:
             if kind == "text":
-                ws.write_string(held, c, value)
-            else:
-                ws.write_number(held, c, value, st.date if dated else None)
-        return True
-    finally:
-        with contextlib.suppress(OSError):
-            os.unlink(path)
+                if v is not None:
+                    write_string(r, c, v)
+            elif v == v and v not in (math.inf, -math.inf):
+                if kind == "date":
+                    write_number(r, c, v, date)
+                else:
+                    write_number(r, c, v)
 
 
 def _write_plain_table(wb: Any, st: ResultStyles, name: str, df: pd.DataFrame, widths: dict[str, float] | None = None,
-                       empty_note: str = "", title_cols: int = 1, header: str = "",
-                       rendered: Callable[[], Rendered | None] | None = None) -> Any:
+                       empty_note: str = "", title_cols: int = 1, header: str = "") -> Any:
     ws = wb.add_worksheet(name)
     cols = list(df.columns)
     col_widths = [(widths or {}).get(col) or max(8.0, min(text_width(col) + 3, 30)) for col in cols]
     for c, col in enumerate(cols):
         ws.write_string(0, c, col, st.header)
         ws.set_column(c, c, col_widths[c])
-    done = rendered() if rendered is not None else None
-    if done is None or not _splice(ws, done, st):
-        write_frame(ws, df, 1, st)
+    write_frame(ws, df, 1, st)
     if not len(df) and empty_note:
         ws.write_string(1, 0, empty_note, st.note)
     ws.freeze_panes(1, 0)
@@ -1047,9 +695,6 @@ def _draw_result(tmp: Path, summary: Any, mask: bool, generated_at: dt.datetime,
     from .tallies import write_tally_sheet
 
     rollup = summary.by_unit is not None
-    details = [] if rollup or summary.batch is None else \
-        [_detail_frame(summary.batch.tables[sheet.name], sheet, mask) for sheet in schema.TABLE_SHEETS]
-    helper = _helper(details)  # renders the detail sheets' rows while this process writes the rest
     wb = _new_result_workbook(tmp, summary, generated_at)
     st = ResultStyles(wb)
     _write_overview(wb, st, summary, generated_at, rollup)
@@ -1067,14 +712,12 @@ def _draw_result(tmp: Path, summary: Any, mask: bool, generated_at: dt.datetime,
     missing = summary.missing
     _write_plain_table(wb, st, schema.MISSING_SHEET, missing, {"党组织名称": 26, "联系电话": 14, "单位名称": 20},
                        empty_note="应报送的支部均已报送。", header=header)
-    if details:
-        for i, (sheet, detail) in enumerate(zip(schema.TABLE_SHEETS, details, strict=True), 1):
-            _write_plain_table(wb, st, sheet.name, detail, _detail_widths(sheet), title_cols=2, header=header,
-                               rendered=helper.next if helper is not None else None)
+    if not rollup and summary.batch is not None:
+        for i, sheet in enumerate(schema.TABLE_SHEETS, 1):
+            detail = _detail_frame(summary.batch.tables[sheet.name], sheet, mask)
+            _write_plain_table(wb, st, sheet.name, detail, _detail_widths(sheet), title_cols=2, header=header)
             if progress:
                 progress(i, len(schema.TABLE_SHEETS) + 1)
-    if helper is not None:
-        helper.close()
     data = summary.base.copy()
     if "单位名称" not in data.columns:
         data.insert(0, "单位名称", summary.unit)
@@ -1111,7 +754,7 @@ def _draw_result(tmp: Path, summary: Any, mask: bool, generated_at: dt.datetime,
         ms.write_string(r, 1, str(v))
     ms.protect("")
     ms.hide()
-    _close_quickly(wb)
+    wb.close()
 
 
 def _meta_dates(settings: Any) -> dict[str, str]:
@@ -1152,12 +795,7 @@ def canonical(value: Any) -> str:
     empty cells empty."""
     if isinstance(value, str):
         return value.strip()
-    if type(value) is float:  # most of 数据: the general path below gives the same, a call per cell slower
-        if value != value or value in (math.inf, -math.inf):
-            return ""
-        text = f"{value:.15g}"
-        return "0" if text == "-0" else text
-    if value is None or _blank(value):
+    if _blank(value):
         return ""
     if isinstance(value, bool):
         return "TRUE" if value else "FALSE"
@@ -1205,26 +843,3 @@ def _new_result_workbook(tmp: Path, summary: Any, generated_at: dt.datetime) -> 
                        "comments": f"{schema.RESULT_ID} v{schema.VERSION}"})
     wb.set_size(1600, 1000)
     return wb
-
-
-RESULT_ZIP_LEVEL = 2  # deflate level of the result workbook's parts
-
-
-def _close_quickly(wb: Any) -> None:
-    """Close (assemble and zip) the result workbook at a lower deflate level than zipfile's default 6:
-    a city's result holds hundreds of MB of sheet XML; level 2 zips it in under a third of the time,
-    for a file about a sixth larger. The cells are the same whatever the level."""
-    import functools
-    import zipfile
-
-    import xlsxwriter.workbook as xw
-
-    default = xw.ZipFile
-    if default is not zipfile.ZipFile:  # someone else's patch: leave it alone
-        wb.close()
-        return
-    xw.ZipFile = functools.partial(zipfile.ZipFile, compresslevel=RESULT_ZIP_LEVEL)  # type: ignore[misc]
-    try:
-        wb.close()
-    finally:
-        xw.ZipFile = default  # type: ignore[misc]
