@@ -66,11 +66,13 @@ def write_findings_sheet(wb: Any, st: Styles, findings: Sequence[Finding], name:
     widest = max((text_width(f.file) for f in rows), default=12.0)
     file_width = min(max(widest, 12), FINDING_WIDTHS[2])  # long paths wrap rather than widen the page
     wrapped = ((2, file_width), (4, FINDING_WIDTHS[4]), (7, FINDING_WIDTHS[7]), (8, FINDING_WIDTHS[8]))
+    widths: dict[str, float] = {}  # file names, cell ranges and values repeat from row to row
     for r, f in enumerate(rows, 1):
         # Not every program grows a row to fit wrapped text (LibreOffice prints one line of it), so the
         # height is set here, before the row's cells (constant_memory writes rows as they complete).
         texts = (f.file, f.cell, f.message, f.value)
-        lines = max(math.ceil(text_width(t) / (w - 1)) if t else 1 for t, (_, w) in zip(texts, wrapped, strict=True))
+        lines = max(math.ceil((widths.get(t) or widths.setdefault(t, text_width(t))) / (w - 1)) if t else 1
+                    for t, (_, w) in zip(texts, wrapped, strict=True))
         if lines > 1:
             ws.set_row(r, 14 * lines)
         ws.write_number(r, 0, r, st.text)
@@ -345,7 +347,10 @@ def write_frame(ws: Any, df: pd.DataFrame, first_row: int, st: ResultStyles) -> 
         elif pd.api.types.is_numeric_dtype(s) and not pd.api.types.is_bool_dtype(s):
             columns.append((c, "num", s.to_numpy(dtype="float64", na_value=float("nan")).tolist()))
         else:
-            columns.append((c, "text", [None if _blank(v) or v == "" else str(v) for v in s.tolist()]))
+            # Series.isna is pd.isna element by element (the same null check), without a call per cell
+            empty = s.isna().to_numpy(dtype=bool).tolist()
+            columns.append((c, "text", [None if e or v == "" else str(v)
+                                        for v, e in zip(s.tolist(), empty, strict=True)]))
     write_number, write_string, date = ws.write_number, ws.write_string, st.date
     for i in range(len(df)):
         r = first_row + i
@@ -795,7 +800,12 @@ def canonical(value: Any) -> str:
     empty cells empty."""
     if isinstance(value, str):
         return value.strip()
-    if _blank(value):
+    if type(value) is float:  # most of 数据: the general path below gives the same, a call per cell slower
+        if value != value or value in (math.inf, -math.inf):
+            return ""
+        text = f"{value:.15g}"
+        return "0" if text == "-0" else text
+    if value is None or _blank(value):
         return ""
     if isinstance(value, bool):
         return "TRUE" if value else "FALSE"

@@ -24,3 +24,14 @@ def test_findings_pickle_field_for_field():
     with pytest.raises(dataclasses.FrozenInstanceError):
         back[0].file = "y"  # type: ignore[misc]
     assert type(back[0]) is Finding
+
+
+def test_the_digest_reads_plain_floats_as_the_general_path_does():
+    import math
+
+    import numpy as np
+
+    from cxzy_xl.output import canonical
+
+    for v in (math.nan, math.inf, -math.inf, -0.0, 0.0, 0.1, 1e300, 1 / 3, 5.0, -2.5e-7, 123456789012345678.0):
+        assert canonical(v) == canonical(np.float64(v))  # np.float64 takes the general path
