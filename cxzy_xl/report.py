@@ -325,6 +325,8 @@ def _context(result: str | os.PathLike[str], today: dt.date | None) -> tuple[dic
     # 与上期相比
     prev = _previous(meta)
     ctx.update(_compared(t, prev))
+    if not child.tallies:
+        _unknown_tallies(ctx)
     ranks = prev.get("ranks", {}) if prev else {}
     ctx.update(_ranking(rows, key, name_col, ranks, s, county))
     # 存在的问题
@@ -348,6 +350,17 @@ def _context(result: str | os.PathLike[str], today: dt.date | None) -> tuple[dic
                       or ctx["未报送"] or ctx["逾期报送"] or ctx["错误数"] or ctx["警告数"] or ctx["偏低等次名单"])
     ctx["整改"] = _fixes(rows, key, name_col, s, ctx, county)
     return ctx, notes
+
+
+def _unknown_tallies(ctx: dict[str, Any]) -> None:
+    """A result written before 数据 had the 分项统计 columns: those read as 0, which the documents
+    must not state as facts (“0个成立了领导小组”, “均按时报送”); they are left unsaid instead."""
+    for name in ("女党员数", "老年党员数", "成立领导小组数", "制定实施方案数", "召开动员大会数", "按期召开动员大会数",
+                 "作出承诺党员数", "认领示范岗党员数", "参与党员数", "参与率", "逾期数", "按时数", "按时报送率"):
+        ctx[name] = None
+    for name in ("特色党支部", "承诺类别", "表彰已获评", "表彰推荐中", "民主评议", "逾期报送"):
+        ctx[name] = []
+    ctx["动员大会截止日期"] = ""
 
 
 def _awards(tallies: Mapping[str, int], result: str) -> list[dict[str, Any]]:

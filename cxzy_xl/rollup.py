@@ -58,6 +58,7 @@ class ChildResult:
     base: pd.DataFrame
     findings: list[Finding]  # RESULT_EDITED first, then the child's own 问题清单
     missing: pd.DataFrame
+    tallies: bool = True  # False: written before 数据 had the 分项统计 columns (they read as 0)
 
 
 def _table(rows: list[list[Any]], name: str, required: tuple[str, ...]) -> pd.DataFrame:
@@ -130,7 +131,7 @@ def read_result(path: str | os.PathLike[str]) -> ChildResult:
     if "单位名称" not in missing.columns:
         missing.insert(0, "单位名称", unit)
     return ChildResult(path, unit, meta.get("report_period", ""), int(meta.get("level") or 1),
-                       int(float(meta.get("expected") or 0)), base, findings, missing)
+                       int(float(meta.get("expected") or 0)), base, findings, missing, tallies=not older)
 
 
 def _text(v: Any) -> str:

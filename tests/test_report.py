@@ -460,3 +460,15 @@ def test_a_result_edited_by_hand_is_reported_and_the_documents_go_by_its_data_sh
     assert f"共作出公开承诺{promises}项" in text(out.summary)
     result = CliRunner().invoke(main, ["report", str(edited), "-o", str(tmp_path / "cli")])
     assert result.exit_code == 0 and "注意" in result.output and "不一致" in result.output
+
+
+def test_an_older_result_without_the_tally_columns_states_no_zero_as_a_fact(tmp_path):
+    older = Path(__file__).parent / "data" / "resaved" / "result.xlsx"  # written before 数据 had them
+    out = write_reports(older, tmp_path, today=DAY)
+    said = text(out.summary) + text(out.notice)
+    assert any("旧版本" in n for n in out.notes)
+    assert "0个成立了" not in said and "领导小组" not in said and "均按时报送" not in said
+    assert "女党员" not in said and "五带头" not in said
+    for para in said.split("\n"):
+        for pattern in BLANKS:
+            assert not re.search(pattern, para), (pattern, para)
