@@ -142,3 +142,20 @@ def two_townships(root: Path, sizes: tuple[int, int] = (16, 16), isolate: bool =
         s = aggregate(batch)
         towns.append((batch, s, write_result(s, root / f"{prefix}.xlsx", generated_at=generated_at)))
     return towns
+
+
+def write_quarter(folder: Path, branches: list[Branch], data: dict[str, dict], committee: str, period: str,
+                  deadline: _dt.date, skip: tuple[str, ...] = (), **settings: Any) -> tuple[Path, Path]:
+    """A quarter's registry (with ``settings`` beside the usual ones) and inbox of filled workbooks, one
+    per branch not in ``skip``."""
+    from cxzy_xl.templates import branch_filename, write_registry
+
+    inbox = folder / "收件箱"
+    inbox.mkdir(parents=True)
+    reg = write_registry(folder / "支部名单.xlsx", branches, {
+        "所属党委": committee, "报告期": period, "活动开始日期": _dt.date(2010, 5, 1),
+        "活动结束日期": _dt.date(2012, 6, 30), "报送截止日期": deadline, **settings})
+    for b in branches:
+        if b.code not in skip:
+            write_branch_workbook(inbox / branch_filename(b), b, committee=committee, period=period, data=data[b.code])
+    return inbox, reg

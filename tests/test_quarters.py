@@ -14,6 +14,7 @@ from pathlib import Path
 import openpyxl
 import pytest
 from click.testing import CliRunner
+from helpers import write_quarter
 
 from cxzy_xl.aggregate import aggregate
 from cxzy_xl.batch import read_folder
@@ -23,7 +24,6 @@ from cxzy_xl.findings import Code
 from cxzy_xl.output import write_result
 from cxzy_xl.rollup import rollup
 from cxzy_xl.schema import Branch
-from cxzy_xl.templates import branch_filename, write_branch_workbook, write_registry
 
 TOWN = "青山镇党委"
 GROUPS = {"QS001": ("第一督导组", "李明"), "QS002": ("第一督导组", "李明"), "QS003": ("第一督导组", "李明"),
@@ -73,19 +73,6 @@ def quarter_three(q2: dict[str, dict], codes: list[str]) -> dict[str, dict]:
     q3[codes[1]]["基本信息"]["填报日期"] = dt.date(2011, 10, 9)  # after the deadline
     q3[codes[2]]["考核测评"].update({k: 20 for k in ("领导班子好", "党员队伍好", "工作机制好", "工作业绩好", "群众反映好")})
     return q3
-
-
-def write_quarter(folder: Path, branches: list[Branch], data: dict[str, dict], committee: str, period: str,
-                  deadline: dt.date, skip: tuple[str, ...] = ()) -> tuple[Path, Path]:
-    inbox = folder / "收件箱"
-    inbox.mkdir(parents=True)
-    reg = write_registry(folder / "支部名单.xlsx", branches, {
-        "所属党委": committee, "报告期": period, "活动开始日期": dt.date(2010, 5, 1),
-        "活动结束日期": dt.date(2012, 6, 30), "报送截止日期": deadline})
-    for b in branches:
-        if b.code not in skip:
-            write_branch_workbook(inbox / branch_filename(b), b, committee=committee, period=period, data=data[b.code])
-    return inbox, reg
 
 
 @pytest.fixture(scope="module")

@@ -17,7 +17,7 @@ import openpyxl
 import pytest
 from click.testing import CliRunner
 from docx.shared import Pt
-from helpers import two_townships
+from helpers import two_townships, write_quarter
 from hypothesis import given
 from hypothesis import strategies as st
 
@@ -30,7 +30,6 @@ from cxzy_xl.output import write_result
 from cxzy_xl.report import FILTERS, ReportError, report_context, write_reports
 from cxzy_xl.rollup import rollup
 from cxzy_xl.schema import Branch
-from cxzy_xl.templates import branch_filename, write_branch_workbook, write_registry
 
 TOWN = "青山镇党委"
 DAY = dt.date(2011, 10, 12)
@@ -65,15 +64,7 @@ def quarter(rng_seed: int) -> dict[str, dict]:
 
 
 def write_town(folder: Path, data: dict[str, dict], period: str, deadline: dt.date, skip=("QS004",)) -> tuple[Path, Path]:
-    inbox = folder / "收件箱"
-    inbox.mkdir(parents=True)
-    reg = write_registry(folder / "支部名单.xlsx", branches(), {
-        "所属党委": TOWN, "报告期": period, "活动开始日期": dt.date(2010, 5, 1), "活动结束日期": dt.date(2012, 6, 30),
-        "报送截止日期": deadline, "动员大会截止日期": dt.date(2011, 5, 12)})
-    for b in branches():
-        if b.code not in skip:
-            write_branch_workbook(inbox / branch_filename(b), b, committee=TOWN, period=period, data=data[b.code])
-    return inbox, reg
+    return write_quarter(folder, branches(), data, TOWN, period, deadline, skip, 动员大会截止日期=dt.date(2011, 5, 12))
 
 
 @pytest.fixture(scope="module")
