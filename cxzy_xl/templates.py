@@ -13,6 +13,7 @@ from typing import Any
 
 import xlsxwriter
 from xlsxwriter.utility import xl_col_to_name
+from xlsxwriter.worksheet import Worksheet
 
 from . import schema
 from .files import AUTHOR, NameSet, atomic, safe_filename
@@ -291,10 +292,36 @@ REGISTRY_INTRO = (
 )
 
 
+class _TextSheet(Worksheet):
+    """A worksheet whose text is always text. xlsxwriter takes any string that starts with ``<r>`` and
+    ends with ``</r>`` for a rich string's ready XML and writes it unescaped, so a branch typing such a
+    value would get the office a workbook Excel offers to repair. Those few are written as a rich
+    string of two plain runs instead: the same text, escaped (xlsxwriter's inheritance examples
+    override write methods the same way)."""
+
+    def write_string(self, row: int, col: int, string: str, cell_format: Any = None) -> int:
+        if string[:3] == "<r>" and string[-4:] == "</r>":
+            run = cell_format or self._text_font
+            parts = [run, string[:1], run, string[1:]]
+            return self.write_rich_string(row, col, *parts, *([cell_format] if cell_format else []))
+        return super().write_string(row, col, string, cell_format)
+
+
+class _Workbook(xlsxwriter.Workbook):
+    worksheet_class = _TextSheet
+
+    def add_worksheet(self, name: str | None = None, worksheet_class: Any = None) -> Any:
+        ws = super().add_worksheet(name, worksheet_class)
+        ws._text_font = self.formats[0]
+        return ws
+
+
 def new_workbook(path: Path, constant_memory: bool = False) -> xlsxwriter.Workbook:
+    """Every workbook we write starts here: text written as text (no formulas, links or numbers made
+    of it, and see :class:`_TextSheet`), the default style in a CJK font."""
     # constant_memory streams each finished row to disk: a city's detail sheets would otherwise hold
     # millions of cells in memory. It needs every sheet written in row order.
-    wb = xlsxwriter.Workbook(str(path), {"strings_to_formulas": False, "strings_to_urls": False,
+    wb = _Workbook(str(path), {"strings_to_formulas": False, "strings_to_urls": False,
                                          "strings_to_numbers": False, "constant_memory": constant_memory})
     wb.formats[0].set_font_name(FONT)  # the default style, so empty cells use a CJK font too
     return wb

@@ -140,3 +140,56 @@ def test_a_script_without_a_main_guard_still_gets_its_workers(tmp_path):
         out = subprocess.run(args, input=code if args[-1] == "-" else None, capture_output=True, text=True,
                              timeout=120, cwd=tmp_path)
         assert out.stdout.strip() == "3 []", (args, out.stderr[-2000:])
+
+
+RICH_LOOKALIKE = "<r>石门村 & 张三</r>"  # how xlsxwriter recognises a rich string's ready-made XML
+
+
+def _runs_without_text(path):
+    """Rich-text runs (<r>) in a workbook's cells that hold no <t>: Excel offers to repair such a file."""
+    from defusedxml import ElementTree
+
+    ns = "{http://schemas.openxmlformats.org/spreadsheetml/2006/main}"
+    bad = []
+    with zipfile.ZipFile(path) as z:
+        for name in z.namelist():
+            if name.startswith("xl/worksheets/") and name.endswith(".xml") or name == "xl/sharedStrings.xml":
+                for holder in ElementTree.fromstring(z.read(name)).iter():
+                    if holder.tag in (f"{ns}is", f"{ns}si"):
+                        bad += [name for r in holder.findall(f"{ns}r") if r.find(f"{ns}t") is None]
+    return bad
+
+
+def test_text_typed_like_rich_string_xml_stays_text_in_everything_we_write(tmp_path):
+    from helpers import BRANCH, cell_of, edit
+    from python_calamine import CalamineWorkbook
+
+    from cxzy_xl.aggregate import aggregate
+    from cxzy_xl.carryover import write_carried_templates
+    from cxzy_xl.output import write_result
+    from cxzy_xl.templates import write_registry
+
+    typed = {("公开承诺", "承诺内容", 0), ("党员名册", "备注", 0), ("基本信息", "争创主题", 0),
+             ("党员名册", "出生日期", 1)}  # the last is no date: an error whose value 问题清单 shows
+
+    def type_in(wb):
+        for sheet, label, i in typed:
+            wb[sheet][cell_of(sheet, label, i)] = RICH_LOOKALIKE
+
+    inbox = tmp_path / "收件箱"
+    inbox.mkdir()
+    edit(write_clean(inbox / "T001.xlsx"), type_in)  # typed in by staff: our own writer is under test below
+    registry = write_registry(tmp_path / "支部名单.xlsx", [BRANCH], {"报告期": "2011年第二季度"})
+    result = write_result(aggregate(read_folder(inbox, registry, isolate=False)), tmp_path / "汇总表.xlsx")
+    carried = write_carried_templates(tmp_path / "下季度", registry, inbox, period="2011Q3")
+    written = [result, *(tmp_path / "下季度").iterdir()]
+    assert len(written) == 2, carried
+    for path in written:
+        assert _runs_without_text(path) == [], path
+    book = CalamineWorkbook.from_path(str(result))
+    seen = {(name, v) for name in ("公开承诺", "党员名册", "问题清单")
+            for row in book.get_sheet_by_name(name).to_python() for v in row if RICH_LOOKALIKE in str(v)}
+    assert {name for name, _ in seen} == {"公开承诺", "党员名册", "问题清单"}
+    assert ("公开承诺", RICH_LOOKALIKE) in seen and ("党员名册", RICH_LOOKALIKE) in seen
+    template = CalamineWorkbook.from_path(str(written[1]))
+    assert RICH_LOOKALIKE in [v for row in template.get_sheet_by_name("党员名册").to_python() for v in row]
