@@ -847,8 +847,24 @@ def _data_rows(data: pd.DataFrame) -> Iterable[list[Any]]:
     yield from (list(r) for r in zip(*columns, strict=True))
 
 
+# Up to this many cells (as result_cells counts them, blanks included) the result is written with a
+# shared-string table, as Excel itself saves: about 10 % faster and a smaller file, for about 115
+# bytes of memory a written cell until the file is closed (a township's 1,000 messy branches: 2.4
+# million counted, 1.5 million written, 170 MB). Past it the rows stream to disk as they complete.
+STREAMED_CELLS = 4_000_000
+
+
+def result_cells(summary: Any) -> int:
+    """How many cells the result workbook's big sheets can hold, at most: detail sheets, 数据, and
+    问题清单 as if it listed every finding."""
+    n = len(summary.findings) * 9 + int(summary.base.shape[0] * summary.base.shape[1])
+    if summary.by_unit is None and summary.batch is not None:
+        n += sum(len(summary.batch.tables[s.name]) * (len(s.fields) + 2) for s in schema.TABLE_SHEETS)
+    return n
+
+
 def _new_result_workbook(tmp: Path, summary: Any, generated_at: dt.datetime) -> Any:
-    wb = new_workbook(tmp, constant_memory=True)
+    wb = new_workbook(tmp, constant_memory=result_cells(summary) > STREAMED_CELLS)
     wb.set_properties({"title": f"{summary.unit}创先争优汇总", "author": AUTHOR, "created": generated_at,
                        "comments": f"{schema.RESULT_ID} v{schema.VERSION}"})
     wb.set_size(1600, 1000)

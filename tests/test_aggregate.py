@@ -4,6 +4,7 @@ shape, and a roll-up of two townships equal to aggregating all their branches at
 import datetime as dt
 import shutil
 import subprocess
+import zipfile
 from pathlib import Path
 
 import openpyxl
@@ -266,3 +267,33 @@ def test_libreoffice_opens_the_result_and_renders_it(township, tmp_path):
                          capture_output=True, timeout=240)
     pdf = tmp_path / (Path(path).stem + ".pdf")
     assert out.returncode == 0 and pdf.exists() and pdf.stat().st_size > 50_000
+
+
+def _styled_view(path):
+    """Every cell's value, number format, font and fill, and each sheet's widths, heights, panes and
+    print titles: what the office sees and prints, whatever the file's string storage."""
+    wb = openpyxl.load_workbook(path)
+    view = {}
+    for ws in wb.worksheets:
+        cells = {c.coordinate: (c.value, c.number_format, c.font.name, c.font.b, c.fill.fgColor.rgb)
+                 for row in ws.iter_rows() for c in row if c.value is not None or c.has_style}
+        view[ws.title] = (cells, {k: d.width for k, d in ws.column_dimensions.items()},
+                          {k: d.height for k, d in ws.row_dimensions.items() if d.height},
+                          ws.freeze_panes, ws.print_title_rows, ws.sheet_state, len(ws._charts))
+    return view
+
+
+def test_a_streamed_result_is_the_same_workbook(tmp_path, monkeypatch):
+    """Small results are written with shared strings and big ones streamed row by row: the same
+    workbook either way (the demo inbox: masked numbers, planted errors, a duplicate, skipped files)."""
+    import cxzy_xl.output as output
+
+    sample = Path(__file__).parent.parent / "workbooks" / "示例"
+    summary = aggregate(read_folder(sample / "收件箱", sample / "支部名单.xlsx", isolate=False))
+    at = dt.datetime(2011, 7, 1, 9, 0)
+    shared = write_result(summary, tmp_path / "shared.xlsx", generated_at=at)
+    monkeypatch.setattr(output, "STREAMED_CELLS", 0)
+    streamed = write_result(summary, tmp_path / "streamed.xlsx", generated_at=at)
+    with zipfile.ZipFile(shared) as a, zipfile.ZipFile(streamed) as b:
+        assert "xl/sharedStrings.xml" in a.namelist() and "xl/sharedStrings.xml" not in b.namelist()
+    assert _styled_view(shared) == _styled_view(streamed)

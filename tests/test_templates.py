@@ -289,3 +289,12 @@ def test_prefilled_fields_are_declared_once(tmp_path, monkeypatch):
     assert info["党组织名称"] == "红星村党支部" and info["党组织类型"] is None and info["上级党组织"] is None
     assert [f.code.name for f in read_workbook(path, isolate=False).findings] == ["EMPTY_TEMPLATE"]
 
+
+
+def test_text_width_counts_cjk_and_full_width_as_two_units():
+    from cxzy_xl.templates import text_width
+
+    assert text_width("") == 0
+    assert text_width("石门村ab") == pytest.approx(3 * 2.0 + 2 * 1.1)
+    assert text_width("（１）A") == pytest.approx(3 * 2.0 + 1.1)  # full-width brackets and digit
+    assert text_width(12) == pytest.approx(2 * 1.1)
