@@ -6,13 +6,14 @@
     >>> batch.findings_frame()            # every problem, with file, sheet and cell
 """
 
-from .aggregate import Summary, aggregate
-from .batch import Batch, read_folder, read_workbook
+from .aggregate import aggregate
 from .carryover import CarryResult, write_carried_templates
 from .findings import Code, Finding, Severity
+from .model import Batch, RollupError, Summary
 from .output import write_findings, write_result
+from .pipeline import read_folder, read_workbook
 from .read import Registry, read_registry
-from .rollup import RollupError, rollup
+from .rollup import rollup
 from .schema import BRANCH_SHEETS, REGISTRY_SHEETS, Branch, Field, Kind, Settings, Sheet
 from .templates import write_branch_templates, write_branch_workbook, write_registry
 

@@ -15,17 +15,18 @@ thresholds in 设置: 好 ≥ 90, 较好 ≥ 80, 一般 ≥ 60, else 较差 by d
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any, Literal
 
 import pandas as pd
 
 from . import schema
-from .batch import Batch
 from .checks import departed
-from .findings import Code, Finding, Severity
+from .findings import Code, Severity
+from .history import compared
+from .model import Batch, Summary
 from .schema import Settings
-from .tallies import TALLY_COLUMNS, tally_base
+from .tallies import LATE_COUNT, TALLY_COLUMNS, tally_base
 
 
 @dataclass(frozen=True)
@@ -82,37 +83,8 @@ FIGURE_BASE: tuple[str, ...] = tuple(dict.fromkeys(c for f in FIGURES for c in f
 # summed and rolled up like the others but are not figures of 支部汇总 or 分类汇总.
 BASE_COLUMNS: tuple[str, ...] = (*FIGURE_BASE, *TALLY_COLUMNS)
 ID_COLUMNS = ("党组织编码", "党组织名称", "党组织类型")
-UNIT_COL = "单位名称"
 TYPE_OTHER = "其他"
 FIVE = tuple(f.label for f in schema.BRANCH_SHEET["考核测评"].fields if f.max == 20)  # the “五个好” scores
-
-
-@dataclass
-class Summary:
-    """What `aggregate` returns: DataFrames by branch, by type and in total, and what they came from."""
-
-    by_branch: pd.DataFrame
-    by_type: pd.DataFrame
-    total: pd.DataFrame
-    base: pd.DataFrame  # one row per branch: ID columns + BASE_COLUMNS (+ 单位名称 in roll-ups)
-    settings: Settings
-    findings: list[Finding] = field(default_factory=list)
-    missing: pd.DataFrame = field(default_factory=pd.DataFrame)  # registry branches with no file
-    expected: int = 0  # 应报
-    batch: Batch | None = None
-    by_unit: pd.DataFrame | None = None  # roll-ups: one row per child unit
-    level: int = 1
-    unit: str = ""
-    extras: dict[str, pd.DataFrame] = field(default_factory=dict)  # chart data
-    previous: list[Any] = field(default_factory=list)  # history.Previous, oldest first (``--previous``)
-
-    @property
-    def period(self) -> str:
-        return self.settings.period
-
-    @property
-    def reported(self) -> int:
-        return len(self.base)
 
 
 def _fsum(values: Any) -> float:
@@ -250,7 +222,7 @@ def figures(base: pd.DataFrame) -> pd.DataFrame:
     return out
 
 
-def _group_sum(base: pd.DataFrame, key: str | None) -> pd.DataFrame:
+def group_sum(base: pd.DataFrame, key: str | None) -> pd.DataFrame:
     cols = list(FIGURE_BASE)
     # The tally columns are whole counts, so a plain float sum of them is exact; fsum (a Python loop
     # per cell) is kept for the amounts and would cost seconds over a county's 126 tally columns.
@@ -273,12 +245,12 @@ def summarise(base: pd.DataFrame, settings: Settings) -> tuple[pd.DataFrame, pd.
 
     order = [t for t in schema.ORG_TYPES if t in set(base["党组织类型"])]
     order += sorted(set(base["党组织类型"]) - set(order))
-    sums = _group_sum(base, "党组织类型").reindex(order)
+    sums = group_sum(base, "党组织类型").reindex(order)
     by_type = pd.DataFrame({"党组织类型": order, "党组织数": base.groupby("党组织类型").size().reindex(order).to_numpy()})
     figs = figures(sums.reset_index(drop=True))
     for c in figs.columns:
         by_type[c] = figs[c].to_numpy()
-    total_base = _group_sum(base, None)
+    total_base = group_sum(base, None)
     total = pd.DataFrame({"党组织类型": ["合计"], "党组织数": [len(base)]})
     figs = figures(total_base)
     for c in figs.columns:
@@ -312,8 +284,6 @@ def missing_branches(batch: Batch) -> pd.DataFrame:
 def aggregate(batch: Batch) -> Summary:
     """Figures by branch, by 党组织类型 and in total for one township's batch; beside last quarter's
     when the batch was read with earlier results (:func:`cxzy_xl.history.compared`)."""
-    from .history import compared
-
     base = branch_base(batch)
     by_branch, by_type, total = summarise(base, batch.settings)
     missing = missing_branches(batch)
@@ -322,3 +292,47 @@ def aggregate(batch: Batch) -> Summary:
                       findings=list(batch.findings), missing=missing, expected=expected, batch=batch,
                       unit=batch.settings.committee, extras=_chart_data(batch))
     return compared(summary, batch.previous)
+
+
+def unit_rows(parts: list[tuple[str, pd.DataFrame]]) -> pd.DataFrame:
+    """下级汇总: one row per child unit, its figures recomputed from its branches' base rows."""
+    rows = []
+    for unit, base in parts:
+        figs = figures(group_sum(base, None))
+        row: dict[str, Any] = {"单位名称": unit, "党组织数": len(base)}
+        row.update({f.name: figs[f.name].iloc[0] for f in GROUP_FIGURES})
+        rows.append(row)
+    return pd.DataFrame(rows)
+
+
+
+@dataclass(frozen=True)
+class Submissions:
+    """报送情况 of a summary, the one place its arithmetic lives (headline, 总览, 督导组汇总, documents):
+    应报 = 已报 + 未报; 已报 = 按时 + 逾期; 按时报送率 = 按时 ÷ 应报."""
+
+    expected: int  # 应报
+    reported: int  # 已报
+    missing: int  # 未报
+    late: int  # 逾期 (0 for a result written before 数据 had 逾期报送数)
+
+    @property
+    def on_time(self) -> int:
+        return self.reported - self.late
+
+    @property
+    def on_time_rate(self) -> float | None:
+        return self.on_time / self.expected if self.expected else None
+
+
+def late_count(base: pd.DataFrame) -> int:
+    """Branches of ``base`` (数据 rows) that reported late."""
+    return int(base[LATE_COUNT].sum()) if LATE_COUNT in base else 0
+
+
+def submissions(summary: Summary) -> Submissions:
+    """:class:`Submissions` of a township's summary or a roll-up's. Without an 应报 (no registry, an
+    older child), the branches reported are what was expected."""
+    missing = len(summary.missing)
+    reported = summary.expected - missing if summary.expected else summary.reported
+    return Submissions(summary.expected or summary.reported, reported, missing, late_count(summary.base))

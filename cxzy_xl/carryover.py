@@ -20,13 +20,14 @@ from typing import Any
 import pandas as pd
 
 from . import schema
-from .batch import Batch, read_folder
-from .checks import current_members
-from .files import NameSet
+from .batch import inbox_tasks, read_submissions
+from .checks import current_members, open_rows
+from .files import NameSet, PlacementRefused, refuse_placement
 from .findings import Code, Finding
+from .model import Batch
 from .normalize import period_end, period_label, to_period
 from .read import Registry, read_registry
-from .schema import Carry, Field, Kind, Open
+from .schema import Carry, Field, Kind
 from .templates import branch_filename, write_branch_workbook
 
 # The running number every table sheet starts with: carried rows are numbered 1..n again, since the
@@ -55,11 +56,6 @@ class CarryResult:
     problems: list[Finding] = field(default_factory=list)  # the earlier inbox's findings of REPORTED codes
 
 
-def _inside(path: Path, folder: Path) -> bool:
-    target, root = path.resolve(), folder.resolve()
-    return target == root or root in target.parents
-
-
 def write_carried_templates(outdir: str | os.PathLike[str], registry: Registry | str | os.PathLike[str],
                             previous_inbox: str | os.PathLike[str], period: str | None = None,
                             progress: Callable[[int, int], None] | None = None) -> CarryResult:
@@ -73,9 +69,10 @@ def write_carried_templates(outdir: str | os.PathLike[str], registry: Registry |
     out, inbox = Path(outdir), Path(previous_inbox)
     if not inbox.is_dir():
         raise CarryRefused(f"找不到上季度收件箱文件夹：{inbox}")
-    if _inside(out, inbox):
-        # the next run over that inbox would read the new templates as submissions
-        raise CarryRefused(f"输出文件夹 {out} 在上季度收件箱 {inbox} 内，请换一个位置")
+    try:
+        refuse_placement([out], inbox=inbox, inbox_name=f"上季度收件箱 {inbox} ")
+    except PlacementRefused as exc:
+        raise CarryRefused(str(exc)) from exc
     reg = registry if isinstance(registry, Registry) else read_registry(registry)
     wanted = period or reg.settings.period
     if not wanted:
@@ -86,7 +83,8 @@ def write_carried_templates(outdir: str | os.PathLike[str], registry: Registry |
     # The registry's 设置 holds the new period: read with it, every earlier file would be of the
     # wrong period. Without one, the batch takes the period most of the files have.
     earlier = replace(reg, settings=replace(reg.settings, period=""))
-    batch = read_folder(inbox, earlier, progress=progress)
+    tasks, skipped = inbox_tasks(inbox)
+    batch = read_submissions(tasks, earlier, skipped=skipped, progress=progress)
     previous = batch.period
     if previous and period_end(previous) >= period_end(new.value):
         raise CarryRefused(f"上季度收件箱 {inbox} 中报表的报告期是{period_label(previous)}，不早于新的报告期"
@@ -144,7 +142,7 @@ def _form_values(sheet: schema.Sheet, c: Carry, rows: pd.DataFrame) -> dict[str,
 def _table_rows(sheet: schema.Sheet, c: Carry, rows: pd.DataFrame) -> list[dict[str, Any]]:
     if c.sheet == schema.ROSTER_SHEET:
         rows = current_members(rows)  # a departure is recorded once, in the quarter it happened
-    rows = rows[_is_open(rows, c.keep)].sort_values(schema.ROW_COL)
+    rows = rows[open_rows(rows, c.keep)].sort_values(schema.ROW_COL)
     records = []
     for n, (_, row) in enumerate(rows.iterrows(), 1):
         rec = {f.label: _plain(row[f.label], f) for f in sheet.fields}
@@ -152,15 +150,6 @@ def _table_rows(sheet: schema.Sheet, c: Carry, rows: pd.DataFrame) -> list[dict[
             rec[SERIAL] = n
         records.append(rec)
     return records
-
-
-def _is_open(rows: pd.DataFrame, keep: Open | None) -> pd.Series:
-    """Open(column, values): column is one of values; Open(date column): the date is blank."""
-    if keep is None:
-        return pd.Series(True, index=rows.index, dtype=bool)
-    col = rows[keep.column]
-    hit = col.isin(keep.values) if keep.values else col.isna()
-    return hit.fillna(False).astype(bool)
 
 
 def _plain(value: Any, f: Field) -> Any:

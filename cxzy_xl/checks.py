@@ -15,7 +15,7 @@ from __future__ import annotations
 import datetime as dt
 import logging
 from collections.abc import Callable, Iterable, Iterator
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, replace
 from fractions import Fraction
 from functools import partial
 from typing import Any
@@ -24,62 +24,12 @@ import pandas as pd
 
 from . import schema
 from .findings import Code, Finding, make
-from .normalize import display, id_birth_date, is_blank, mask_id, normalize_value
+from .model import FileResult, SheetRecords
+from .normalize import display, id_birth_date, is_blank, is_missing, mask_id, normalize_value
 from .read import RawBook, RawSheet, a1, locate_form, locate_table
 from .schema import DateOrder, MemberRef, NotMoreThan, RequiredWhen, Rule, Settings, Sheet, SumNotMore, spoken
 
 SUPPORTED_VERSIONS = {str(schema.VERSION)}
-
-
-@dataclass
-class SheetRecords:
-    """The typed values of one sheet of one file, column-wise, with where each came from."""
-
-    columns: dict[str, int]  # label -> 0-based column in the submitted file
-    rows: list[int] = field(default_factory=list)  # 1-based Excel rows
-    values: dict[str, list[Any]] = field(default_factory=dict)  # label -> typed values (None: missing)
-    header_row: int = 1  # 1-based; for forms, the row of each field is in ``form_rows``
-    form_rows: dict[str, int] = field(default_factory=dict)
-
-
-@dataclass
-class FileResult:
-    path: str
-    file: str  # the name shown in findings
-    mtime: float = 0.0
-    meta: dict[str, str] = field(default_factory=dict)
-    sheets: dict[str, SheetRecords] = field(default_factory=dict)
-    findings: list[Finding] = field(default_factory=list)
-    readable: bool = True
-    required_total: int = 0  # required cells in the workbook (填报完整率's denominator)
-    required_filled: int = 0  # of those, filled with a readable value
-
-    def info(self, label: str) -> Any:
-        rec = self.sheets.get(schema.INFO_SHEET)
-        if rec is None or label not in rec.values or not rec.values[label]:
-            return None
-        return rec.values[label][0]
-
-    @property
-    def code(self) -> str:
-        return str(self.info("党组织编码") or self.meta.get("branch_code") or "")
-
-    @property
-    def period(self) -> str:
-        return str(self.info("报告期") or self.meta.get("report_period") or "")
-
-    @property
-    def filled_on(self) -> dt.date | None:
-        return self.info("填报日期")
-
-    def cell(self, sheet: str, label: str, row: int) -> str:
-        rec = self.sheets.get(sheet)
-        if rec is None:
-            return ""
-        if label in rec.form_rows:
-            return a1(rec.form_rows[label] - 1, 1)
-        col = rec.columns.get(label)
-        return a1(row - 1, col) if col is not None else ""
 
 
 INT_LIMIT = 2**63 - 1  # the largest integer the batch's Int64 columns hold
@@ -263,17 +213,13 @@ class RuleContext:
                     column=label, cell=cell, **kw)
 
 
-def _blank(v: Any) -> bool:
-    return v is None or v is pd.NA or v is pd.NaT or (isinstance(v, float) and v != v)
-
-
 def _text(v: Any) -> str:
     """A DataFrame value as message text; a blank cell (pd.NA, NaT, None) is empty, never "<NA>"."""
-    return "" if _blank(v) else display(_date(v) if isinstance(v, pd.Timestamp) else v)
+    return "" if is_missing(v) else display(_date(v) if isinstance(v, pd.Timestamp) else v)
 
 
 def _date(v: Any) -> dt.date | None:
-    if _blank(v):
+    if is_missing(v):
         return None
     if isinstance(v, pd.Timestamp):
         return v.date()
@@ -334,10 +280,10 @@ def _declared_finding(ctx: RuleContext, sheet: str, rule: Rule, row: Any) -> Fin
                            detail=f"{rule.when}为“{rule.value}”，但没有填写{spoken(rule.target)}，请补填")
     if isinstance(rule, SumNotMore):
         values = {p: row[p] for p in rule.parts}
-        shown = "、".join(f"{spoken(p)}未填" if _blank(v) else f"{spoken(p)}{_text(v)}" for p, v in values.items())
+        shown = "、".join(f"{spoken(p)}未填" if is_missing(v) else f"{spoken(p)}{_text(v)}" for p, v in values.items())
         values = list(values.values())
-        total = sum(float(v) for v in values if not _blank(v))
-        blank_note = "（未填的按0计）" if any(_blank(v) for v in values) else ""
+        total = sum(float(v) for v in values if not is_missing(v))
+        blank_note = "（未填的按0计）" if any(is_missing(v) for v in values) else ""
         return ctx.finding(Code.INCONSISTENT, row, sheet, rule.whole, value=_text(row[rule.whole]),
                            detail=f"{shown}，合计{display(total)}，多于{spoken(rule.whole)}{_text(row[rule.whole])}"
                                   f"{blank_note}，请核对")
@@ -384,8 +330,21 @@ def departed(roster: pd.DataFrame) -> pd.Series:
     notes = roster[schema.ROSTER_NOTE]
     if roster.empty:
         return pd.Series(False, index=roster.index, dtype=bool)
-    text = notes.map(lambda v: "" if _blank(v) else str(v))
+    text = notes.map(lambda v: "" if is_missing(v) else str(v))
     return text.str.contains("|".join(schema.DEPARTED_WORDS), regex=True).astype(bool)
+
+
+def open_rows(df: pd.DataFrame, o: schema.Open | None) -> pd.Series:
+    """The rows still open by ``o`` (schema.Open), as a boolean Series on ``df``'s index: its column is
+    one of its values, or, with no values, its date column is blank. Works on the batch's typed
+    DataFrames and on an earlier result's detail rows (text, blanks as ""), so carry-over and the
+    vanished-row check agree on what is open."""
+    if o is None:
+        return pd.Series(True, index=df.index, dtype=bool)
+    col = df[o.column]
+    if o.values:
+        return col.isin(o.values).fillna(False).astype(bool)
+    return col.map(lambda v: is_missing(v) or (isinstance(v, str) and is_blank(v))).astype(bool)
 
 
 def current_members(roster: pd.DataFrame) -> pd.DataFrame:
@@ -407,7 +366,7 @@ def rule_count_mismatch(ctx: RuleContext) -> Iterator[Finding]:
             continue
         for label, counted in schema.MEMBER_COUNTS:
             stated = row[label]
-            if _blank(stated):
+            if is_missing(stated):
                 continue
             n = int(have[counted].get(file, 0))
             if int(stated) != n:
@@ -599,5 +558,5 @@ def check_rules(tables: dict[str, pd.DataFrame], results: dict[str, FileResult],
     return out
 
 
-__all__ = ["CodeRule", "FileResult", "RuleContext", "SheetRecords", "all_rules", "check_book", "check_rules",
-           "current_members", "declared_findings", "departed", "is_late", "submitted_on", "violations"]
+__all__ = ["CodeRule", "RuleContext", "all_rules", "check_book", "check_rules", "current_members",
+           "declared_findings", "departed", "is_late", "open_rows", "submitted_on", "violations"]

@@ -6,8 +6,11 @@ input problem (nothing written); 3 a file could not be written (:class:`cxzy_xl.
 
 from __future__ import annotations
 
+import importlib
 import json
 import sys
+import time
+import unicodedata
 import warnings
 from collections import Counter
 from collections.abc import Iterator
@@ -17,11 +20,15 @@ from typing import Any, TextIO
 
 import click
 
-from .batch import Batch, read_folder
-from .files import OutputNotice, WriteRefused
+from .carryover import CarryRefused, write_carried_templates
+from .demo import DemoRefused, make_demo
+from .files import OutputNotice, PlacementRefused, WriteRefused
 from .findings import FINDING_COLUMNS, Code, Severity
+from .model import Batch, PreviousError, RollupError, Summary
 from .normalize import period_label
-from .read import Registry, Unreadable, read_registry
+from .pipeline import headline, run_aggregate, run_check, run_rollup
+from .read import Unreadable, read_registry
+from .report import ReportError, template_kind, write_reports
 from .templates import write_blank_templates, write_branch_templates
 
 EXIT_WRITE = 3
@@ -101,8 +108,6 @@ def _nzh(singular: str, plural: str, n: int) -> str:
 
 
 def _chinese_click() -> None:
-    import importlib
-
     for name in ("core", "formatting", "exceptions", "types", "decorators", "parser"):
         module = importlib.import_module(f"click.{name}")
         if hasattr(module, "_"):
@@ -180,8 +185,6 @@ def template(outdir: Path, registry: Path | None, period: str | None, previous: 
         if previous is None:
             paths = write_branch_templates(outdir, reg.branches, reg.settings.committee, use_period)
         else:
-            from .carryover import CarryRefused, write_carried_templates
-
             try:
                 carry = write_carried_templates(outdir, reg, previous, period=use_period,
                                                 progress=_progress(False))
@@ -203,16 +206,6 @@ def template(outdir: Path, registry: Path | None, period: str | None, previous: 
     click.echo(f"共生成 {len(paths)} 个文件。", err=True)
 
 
-def _registry(path: Path | None) -> Registry | None:
-    if path is None:
-        return None
-    try:
-        return read_registry(path)
-    except Unreadable as exc:
-        _fail(f"支部名单 {path.name} 无法读取：{exc}")
-    return None
-
-
 def _encodes(stream: TextIO, text: str) -> bool:
     try:
         text.encode(getattr(stream, "encoding", None) or "ascii")
@@ -227,8 +220,6 @@ def _progress(quiet: bool, what: str = "读取"):  # type: ignore[no-untyped-def
     err = sys.stderr
     if quiet or err is None or not err.isatty():
         return None
-    import time
-
     full, empty = ("█", "░") if _encodes(err, "█░") else ("#", "-")
     start = time.monotonic()
     last = [0.0]
@@ -245,22 +236,19 @@ def _progress(quiet: bool, what: str = "读取"):  # type: ignore[no-untyped-def
     return show
 
 
-def _read(inbox: Path, registry: Path | None, quiet: bool, previous: tuple[Path, ...] = (),
-          reg: Registry | None = None) -> Batch:
-    from .history import PreviousError
-
-    reg = reg or _registry(registry)
+@contextmanager
+def _refusals(registry: Path | None = None) -> Iterator[None]:
+    """What the library refuses before writing anything, as the command's usage errors (exit 2)."""
     try:
-        return read_folder(inbox, reg, progress=_progress(quiet), previous=list(previous))
-    except PreviousError as exc:
+        yield
+    except (PlacementRefused, PreviousError, RollupError) as exc:
         _fail(str(exc))
-    raise AssertionError  # _fail exits
+    except Unreadable as exc:
+        _fail(f"支部名单 {registry.name if registry else ''} 无法读取：{exc}")
 
 
 def _pad(text: str, width: int) -> str:
     """Pad to a terminal width, counting CJK characters as two columns."""
-    import unicodedata
-
     used = sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text)
     return text + " " * max(1, width - used)
 
@@ -338,72 +326,22 @@ previous_option = click.option(
 def check(inbox: Path, registry: Path | None, fmt: str, output: Path | None, feedback: Path | None,
           by_group: Path | None, show_all: bool, previous: tuple[Path, ...], quiet: bool) -> None:
     """检查收件箱中各支部报送的表格，列出每个问题所在的工作表和单元格。有错误时退出码为1。"""
-    from .feedback import write_feedback
-    from .groups import has_groups, write_group_lists
-    from .output import write_findings
-
-    _refuse_inside(inbox, output, feedback, by_group, registry=registry, previous=previous)
-    reg = _registry(registry)
-    if by_group is not None and not has_groups(reg):
-        _fail("按督导组生成问题清单，须用 --registry 给出填写了“督导组”列的支部名单")
-    batch = _read(inbox, registry, quiet, previous, reg)
-    print_findings(batch, fmt, show_all)
-    if output:
-        click.echo(f"问题清单：{write_findings(batch.findings, output, every=show_all)}", err=True)
-    if feedback:
-        paths = write_feedback(batch.findings, inbox, feedback)
-        click.echo(f"反馈表：{len(paths)} 个，在 {feedback}", err=True)
+    with _refusals(registry):
+        run = run_check(inbox, registry, previous=previous, output=output, feedback=feedback, by_group=by_group,
+                        every=show_all, progress=_progress(quiet))
+    print_findings(run.batch, fmt, show_all)
+    if run.problem_list is not None:
+        click.echo(f"问题清单：{run.problem_list}", err=True)
+    if feedback is not None:
+        click.echo(f"反馈表：{len(run.feedback)} 个，在 {feedback}", err=True)
     if by_group is not None:
-        paths = write_group_lists(batch, by_group, every=show_all)
-        click.echo(f"督导组问题清单：{len(paths)} 个，在 {by_group}", err=True)
-    sys.exit(1 if batch.has_errors else 0)
+        click.echo(f"督导组问题清单：{len(run.group_lists)} 个，在 {by_group}", err=True)
+    sys.exit(1 if run.has_errors else 0)
 
 
-def _refuse_inside(inbox: Path, *outputs: Path | None, registry: Path | None = None,
-                   previous: tuple[Path, ...] = ()) -> None:
-    """Nothing is ever written into the inbox (the next run would read it as a submission), and no
-    input is ever overwritten."""
-    root = inbox.resolve()
-    for out in outputs:
-        if out is None:
-            continue
-        target = out.resolve()
-        if target == root or root in target.parents:
-            _fail(f"输出位置 {out} 在收件箱内，请换一个位置")
-        if registry is not None and target == registry.resolve():
-            _fail("输出文件不能是支部名单本身")
-        if any(target == p.resolve() for p in previous):
-            _fail("输出文件不能是上期汇总表本身")
-
-
-def _headline(summary, path: Path) -> None:  # type: ignore[no-untyped-def]
-    t = summary.total.iloc[0]
-
-    def pct(v) -> str:  # type: ignore[no-untyped-def]
-        return "—" if v is None or v != v else f"{float(v):.1%}"
-
-    missing = len(summary.missing)
-    reported = summary.expected - missing if summary.expected else summary.reported
-    late = int(summary.base["逾期报送数"].sum()) if "逾期报送数" in summary.base else 0
-    click.echo(f"{summary.unit or '汇总'}　{period_label(summary.period) if summary.period else ''}")
-    click.echo(f"  报送：应报 {summary.expected}，已报 {reported}" + (f"（逾期 {late}）" if late else "")
-               + f"，未报 {missing}")
-    click.echo(f"  党员 {int(t['党员数'])} 人；承诺 {int(t['承诺数'])} 项，兑现率 {pct(t['承诺兑现率'])}；"
-               f"参学率 {pct(t['参学率'])}")
-    click.echo(f"  为民办实事 {int(t['办实事项目数'])} 项，投入资金 {float(t['投入资金（万元）']):,.2f} 万元；"
-               f"民情办结率 {pct(t['办结率'])}；测评满意率 {pct(t['测评满意率'])}")
-    # counted over every finding, as `cxzy check` counts them (未报送 included)
-    errors = sum(f.severity is Severity.ERROR for f in summary.findings)
-    warnings = sum(f.severity is Severity.WARNING for f in summary.findings)
-    click.echo(f"  问题：错误 {errors} 个，警告 {warnings} 个（详见汇总表“问题清单”）")
-    if summary.previous:
-        last = summary.previous[-1]
-        before = last.summary.total.iloc[0]
-        ranked = summary.by_unit if summary.by_unit is not None else summary.by_branch
-        moves = ranked["排名变化"].dropna() if "排名变化" in ranked else ranked.iloc[0:0]
-        click.echo(f"  与上期（{last.label}）比：综合平均得分 {float(before['综合得分']):.1f} → {float(t['综合得分']):.1f}，"
-                   f"承诺兑现率 {pct(before['承诺兑现率'])} → {pct(t['承诺兑现率'])}；"
-                   f"排名上升 {int((moves > 0).sum())} 个，下降 {int((moves < 0).sum())} 个")
+def _headline(summary: Summary, path: Path) -> None:
+    for line in headline(summary):
+        click.echo(line)
     click.echo(f"汇总表：{path}")
 
 
@@ -419,15 +357,11 @@ def _headline(summary, path: Path) -> None:  # type: ignore[no-untyped-def]
 def aggregate(inbox: Path, registry: Path | None, output: Path | None, no_mask: bool, show_all: bool,
               previous: tuple[Path, ...], quiet: bool) -> None:
     """检查并汇总收件箱中各支部的报表，生成带图表的汇总表。有错误时退出码为1（汇总表照常生成）。"""
-    from .aggregate import aggregate as run_aggregate
-    from .output import write_result
-
-    _refuse_inside(inbox, output, registry=registry, previous=previous)
-    batch = _read(inbox, registry, quiet, previous)
-    summary = run_aggregate(batch)
-    path = write_result(summary, output, mask=not no_mask, progress=_progress(quiet, "写出"), every_finding=show_all)
-    _headline(summary, path)
-    sys.exit(1 if batch.has_errors else 0)
+    with _refusals(registry):
+        run = run_aggregate(inbox, registry, previous=previous, output=output, mask=not no_mask, every=show_all,
+                            progress=_progress(quiet), write_progress=_progress(quiet, "写出"))
+    _headline(run.summary, run.path)
+    sys.exit(1 if run.batch is not None and run.batch.has_errors else 0)
 
 
 @main.command()
@@ -441,26 +375,16 @@ def aggregate(inbox: Path, registry: Path | None, output: Path | None, no_mask: 
 def rollup(results: tuple[Path, ...], output: Path | None, unit: str, allow_mixed_periods: bool,
            previous: tuple[Path, ...]) -> None:
     """把各下级单位（乡镇、县）的汇总表再汇总一级，所有数字由各支部原始数据重新计算。"""
-    from .output import result_filename, write_result
-    from .rollup import RollupError
-    from .rollup import rollup as run_rollup
-
-    try:
-        summary = run_rollup(list(results), unit=unit, allow_mixed_periods=allow_mixed_periods,
-                             progress=_progress(False), previous=list(previous))
-    except RollupError as exc:
-        _fail(str(exc))
+    with _refusals():
+        run = run_rollup(results, unit=unit, allow_mixed_periods=allow_mixed_periods, previous=previous,
+                         output=output, progress=_progress(False))
     # What this roll-up found in its inputs; the children's own problem lists go to 问题清单 only.
     names = {r.name for r in results}
-    for f in summary.findings:
+    for f in run.summary.findings:
         if f.code in (Code.FILE_UNREADABLE, Code.RESULT_EDITED) and f.file in names:
             click.echo(f"[{f.severity.label}] {f.file}：{f.message}", err=True)
-    target = output or Path(result_filename(summary))
-    if any(target.resolve() == r.resolve() for r in (*results, *previous)):
-        _fail("输出文件不能覆盖下级汇总表或上期汇总表")
-    path = write_result(summary, output, mask=True)
-    _headline(summary, path)
-    sys.exit(1 if any(f.severity is Severity.ERROR for f in summary.findings) else 0)
+    _headline(run.summary, run.path)
+    sys.exit(1 if run.has_errors else 0)
 
 
 def _said_reports(reports: Any) -> None:
@@ -479,8 +403,6 @@ def _said_reports(reports: Any) -> None:
               help="文末的成文日期，如 2011-10-12（默认：今天）")
 def report(result: Path, outdir: Path | None, templates: tuple[Path, ...], dated: Any) -> None:
     """由汇总表（乡镇的或县里逐级汇总的）生成工作总结（草稿）和情况通报两份Word文档，数字全部从汇总表中取得。"""
-    from .report import ReportError, template_kind, write_reports
-
     try:
         chosen: dict[str, Path] = {}
         for t in templates:
@@ -509,11 +431,6 @@ def report(result: Path, outdir: Path | None, templates: tuple[Path, ...], dated
 def demo(folder: Path, n_branches: int, seed: int, committee: str, prefix: str, quarters: int) -> None:
     """生成一个示例乡镇：支部名单和各支部填好的报表（含几处常见填报错误），然后运行检查和汇总；
     默认再演示下一季度：按上季度报表预填下发、支部报回、与上季度比较、按督导组分发问题清单。"""
-    from .aggregate import aggregate as run_aggregate
-    from .demo import DemoRefused, make_demo
-    from .output import write_result
-    from .report import write_reports
-
     if quarters > 1:
         click.echo("正在生成两个季度的示例并检查、汇总，请稍候……", err=True)
     try:
@@ -526,10 +443,8 @@ def demo(folder: Path, n_branches: int, seed: int, committee: str, prefix: str, 
     click.echo(f"  收件箱：  {d.inbox}（{len(d.files)} 个支部报表，另有重复报送、锁文件等）")
     click.echo("")
     if d.summary is None:
-        batch = read_folder(d.inbox, d.registry)
-        summary = run_aggregate(batch)
-        path = write_result(summary, folder=d.folder)
-        reports = write_reports(path, d.folder)
+        run = run_aggregate(d.inbox, d.registry, folder=d.folder)
+        summary, path, reports = run.summary, run.path, write_reports(run.path, d.folder)
     else:
         summary, path, reports = d.summary, d.result, d.reports
     _headline(summary, path)

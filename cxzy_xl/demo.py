@@ -16,14 +16,22 @@ import copy
 import datetime as dt
 import os
 import random
+from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
+import openpyxl
+
 from . import schema
+from .carryover import write_carried_templates
 from .files import is_ours, refused, safe_filename
+from .groups import group_findings
 from .normalize import id_check_digit, period_end, period_label
-from .report import REPORT_MARK
+from .output import write_group_lists
+from .pipeline import ResultRun, run_aggregate
+from .report import REPORT_MARK, write_reports
+from .resultbook import result_filename
 from .schema import Branch
 from .templates import branch_filename, write_branch_workbook, write_registry
 
@@ -301,7 +309,6 @@ def _plant_data(pos: int, data: dict[str, Any]) -> None:
 
 def _plant_layout(path: Path) -> None:
     """Structural mess staff make in Excel: a title row, blank rows, swapped columns."""
-    import openpyxl
 
     wb = openpyxl.load_workbook(path)
     ws = wb["党员名册"]
@@ -667,18 +674,13 @@ def _plants(clean: dict[int, dict[str, Any]]) -> dict[int, str]:
 def _quarter_two(demo: Demo, clean: dict[int, dict[str, Any]], rng: random.Random, messy: bool, committee: str,
                  settings: dict[str, Any], own: Any) -> None:
     """Quarter one's result, then quarter two: registry, 下发, 收件箱, result, 督导组问题清单."""
-    from .aggregate import aggregate
-    from .batch import read_folder
-    from .carryover import write_carried_templates
-    from .groups import group_findings, write_group_lists
-    from .output import result_filename, write_result
-    from .report import write_reports
-
     out = demo.folder
 
-    def result(summary: Any, folder: Path) -> Path:
-        own(folder / result_filename(summary))
-        return own(write_result(summary, folder=folder))  # beside as （2） when Excel holds the old one
+    def result(inbox: Path, registry: Path, folder: Path, previous: Sequence[Path] = ()) -> ResultRun:
+        run = run_aggregate(inbox, registry, previous=previous, folder=folder)
+        own(folder / result_filename(run.summary))
+        own(run.path)  # beside as （2） when Excel holds the old one
+        return run
 
     def reports(path: Path, day: dt.date) -> Any:
         written = write_reports(path, path.parent, today=day)
@@ -686,8 +688,8 @@ def _quarter_two(demo: Demo, clean: dict[int, dict[str, Any]], rng: random.Rando
         own(written.notice)
         return written
 
-    first = aggregate(read_folder(demo.inbox, demo.registry))
-    demo.result, demo.summary = result(first, out), first
+    first = result(demo.inbox, demo.registry, out)
+    demo.result, demo.summary = first.path, first.summary
     demo.reports = reports(demo.result, REPORT_DAY)
 
     q = out / next_folder()
@@ -711,9 +713,9 @@ def _quarter_two(demo: Demo, clean: dict[int, dict[str, Any]], rng: random.Rando
         write_branch_workbook(path, b, committee=committee, period=NEXT_PERIOD, data=data)
         files[b.code] = path
 
-    batch = read_folder(inbox, registry, previous=[demo.result])
-    summary = aggregate(batch)
-    path = result(summary, q)
+    run = result(inbox, registry, q, previous=[demo.result])
+    batch, summary, path = run.batch, run.summary, run.path
+    assert batch is not None
     written = reports(path, NEXT_REPORT_DAY)
     period = period_label(NEXT_PERIOD)
     for group in group_findings(batch):

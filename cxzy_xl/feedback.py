@@ -11,8 +11,13 @@ from collections import defaultdict
 from collections.abc import Iterable
 from pathlib import Path
 
+from openpyxl import Workbook, load_workbook
+from openpyxl.comments import Comment
+from openpyxl.styles import Alignment, Font, PatternFill
+from openpyxl.worksheet.hyperlink import Hyperlink
+
 from . import schema
-from .files import AUTHOR, FEEDBACK_ID, NameSet, atomic, refused, safe_filename
+from .files import AUTHOR, FEEDBACK_ID, NameSet, atomic, refuse_placement, refused, safe_filename
 from .findings import Code, Finding, Severity, for_reading
 
 SHEET = schema.FINDINGS_SHEET
@@ -36,16 +41,13 @@ def write_feedback(findings: Iterable[Finding], inbox: str | os.PathLike[str], o
     the paths written, one per file. Names that would still collide (two subfolders' 支部填报表.xlsx of
     one branch, names differing only in case) get （2）, （3）…; an existing file is replaced only if it
     is an untouched feedback file of ours, else the new one is saved beside it (:mod:`cxzy_xl.files`)."""
-    from openpyxl import load_workbook
-
     root = Path(inbox)
     out = Path(outdir)
+    refuse_placement([out], inbox=root)
     try:
         out.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
         raise refused(out, exc) from exc
-    if out.resolve() == root.resolve():
-        raise ValueError("feedback must not be written into the inbox")
     by_file: dict[str, list[Finding]] = defaultdict(list)
     for f in findings:
         if (root / f.file).is_file():
@@ -67,10 +69,6 @@ def write_feedback(findings: Iterable[Finding], inbox: str | os.PathLike[str], o
 
 
 def _write(wb, items: list[Finding], target: Path) -> Path:  # type: ignore[no-untyped-def]
-    from openpyxl import Workbook
-    from openpyxl.comments import Comment
-    from openpyxl.styles import Alignment, Font, PatternFill
-    from openpyxl.worksheet.hyperlink import Hyperlink
 
     standalone = wb is None
     if standalone:

@@ -26,7 +26,7 @@ import tempfile
 import unicodedata
 import warnings
 import zipfile
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -127,6 +127,34 @@ def _reason(exc: BaseException) -> str:
     if isinstance(exc, PermissionError) or code in (errno.EACCES, errno.EPERM, errno.EROFS):
         return "没有写入权限（文件夹只读，或文件正被Excel/WPS打开）。请关闭该文件，或换一个文件夹后重试。"
     return f"{getattr(exc, 'strerror', None) or exc}。请检查磁盘和文件夹后重试。"
+
+
+class PlacementRefused(ValueError):
+    """An output placed where it must not go (into the inbox, over an input); ``str(exc)`` is a Chinese
+    message for the user, and nothing has been written."""
+
+
+def inside(path: str | os.PathLike[str], folder: str | os.PathLike[str]) -> bool:
+    """``path`` is ``folder`` or lies within it (links and ``..`` resolved)."""
+    target, root = Path(path).resolve(), Path(folder).resolve()
+    return target == root or root in target.parents
+
+
+def refuse_placement(outputs: Iterable[str | os.PathLike[str] | None], *, inbox: str | os.PathLike[str] | None = None,
+                     inbox_name: str = "收件箱",
+                     inputs: Mapping[str, Iterable[str | os.PathLike[str]]] | None = None) -> None:
+    """The one rule for where outputs may go: never into an inbox (the next run would read them as
+    submissions) and never over an input. Raises :class:`PlacementRefused` naming the first output
+    that breaks it; ``inputs`` maps what an input is called (支部名单, 上期汇总表…) to its paths."""
+    for out in outputs:
+        if out is None:
+            continue
+        if inbox is not None and inside(out, inbox):
+            raise PlacementRefused(f"输出位置 {out} 在{inbox_name}内，请换一个位置")
+        target = Path(out).resolve()
+        for name, paths in (inputs or {}).items():
+            if any(target == Path(p).resolve() for p in paths):
+                raise PlacementRefused(f"输出文件不能是{name}本身")
 
 
 def refused(path: str | os.PathLike[str], exc: OSError) -> WriteRefused:

@@ -7,21 +7,14 @@ averaged), and ``cxzy check --by-group`` writes one problem list per group so th
 
 from __future__ import annotations
 
-import os
 from collections.abc import Sequence
-from pathlib import Path
-from typing import TYPE_CHECKING
 
 import pandas as pd
 
-from .files import NameSet, safe_filename
+from .aggregate import figures, group_sum, late_count
 from .findings import Finding
-from .normalize import period_label
-
-if TYPE_CHECKING:
-    from .aggregate import Summary
-    from .batch import Batch
-    from .read import Registry
+from .model import Batch, Summary
+from .read import Registry
 
 GROUP_SHEET = "督导组汇总"
 NO_GROUP = "未分组"
@@ -44,8 +37,6 @@ def _groups(registry: Registry) -> dict[str, list[str]]:
 
 def group_table(summary: Summary) -> pd.DataFrame | None:
     """督导组汇总: a row per group (None when the registry names no groups)."""
-    from .aggregate import _group_sum, figures
-
     registry = summary.batch.registry if summary.batch is not None else None
     if registry is None or not has_groups(registry):
         return None
@@ -58,8 +49,8 @@ def group_table(summary: Summary) -> pd.DataFrame | None:
     rows = []
     for group, codes in _groups(registry).items():
         mine = base[base["党组织编码"].isin(codes)]
-        figs = figures(_group_sum(mine, None)).iloc[0]
-        late = int(mine["逾期报送数"].sum()) if "逾期报送数" in mine else 0
+        figs = figures(group_sum(mine, None)).iloc[0]
+        late = late_count(mine)
         row = {"督导组": group, "联系领导": leaders.get(group, ""), "联系支部数": len(codes), "已报": len(mine),
                "按时报送": len(mine) - late, "逾期报送": late, "未报": len(codes) - len(mine),
                "错误数": int(mine["错误数"].sum()), "警告数": int(mine["警告数"].sum())}
@@ -83,20 +74,4 @@ def group_findings(batch: Batch) -> dict[str, list[Finding]]:
     return {g: fs for g, fs in out.items() if fs or g != NO_GROUP}
 
 
-def write_group_lists(batch: Batch, outdir: str | os.PathLike[str], every: bool = False) -> list[Path]:
-    """One problem list per 督导组, ``<督导组>问题清单_<报告期>.xlsx``, written into ``outdir``; a group
-    whose branches have no problem gets one too (it says so), so no group is left wondering."""
-    from .output import write_findings
-
-    out = Path(outdir)
-    out.mkdir(parents=True, exist_ok=True)
-    period = period_label(batch.period) if batch.period else ""
-    names = NameSet()
-    paths = []
-    for group, findings in group_findings(batch).items():
-        name = names.claim(safe_filename(f"{group}问题清单" + (f"_{period}" if period else "")))
-        paths.append(write_findings(findings, out / name, every=every, replace=False))
-    return paths
-
-
-__all__: Sequence[str] = ("GROUP_SHEET", "group_findings", "group_table", "has_groups", "write_group_lists")
+__all__: Sequence[str] = ("GROUP_SHEET", "group_findings", "group_table", "has_groups")

@@ -14,6 +14,8 @@ import unicodedata
 from dataclasses import dataclass
 from typing import Any
 
+import pandas as pd
+
 from .findings import Code
 from .schema import Field, Kind
 
@@ -50,6 +52,17 @@ def is_blank(raw: Any) -> bool:
     if isinstance(raw, float) and math.isnan(raw):
         return True
     return isinstance(raw, str) and not _WS.sub("", raw)
+
+
+def is_missing(v: Any) -> bool:
+    """A DataFrame's missing value (None, pd.NA, NaT, NaN): what a typed column holds where a cell was
+    blank or unreadable. Unlike :func:`is_blank`, about values already read, not raw cells."""
+    if v is None or v is pd.NA or v is pd.NaT:
+        return True
+    try:
+        return bool(pd.isna(v))
+    except (TypeError, ValueError):
+        return False
 
 
 def squeeze(text: str) -> str:

@@ -23,6 +23,7 @@ from docx.enum.text import WD_ALIGN_PARAGRAPH, WD_LINE_SPACING
 from docx.oxml import OxmlElement, parse_xml
 from docx.oxml.ns import nsdecls, qn
 from docx.shared import Mm, Pt
+from lxml import etree
 
 # 字号 in points
 SIZE_2, SIZE_3, SIZE_4, SIZE_SMALL_4 = Pt(22), Pt(16), Pt(14), Pt(12)
@@ -92,7 +93,6 @@ def _font_table(doc: Any) -> None:
         table.append(parse_xml(
             f'<w:font {nsdecls("w")} w:name="{name}"><w:altName w:val="{alt}"/><w:charset w:val="86"/>'
             f'<w:family w:val="{"modern" if name != "黑体" else "swiss"}"/><w:pitch w:val="variable"/></w:font>'))
-    from lxml import etree
 
     part._blob = etree.tostring(table, xml_declaration=True, encoding="UTF-8", standalone=True)
 

@@ -3,12 +3,10 @@
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
 import json
 import math
-import numbers
 import os
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import replace
 from pathlib import Path
 from typing import Any
@@ -16,12 +14,27 @@ from typing import Any
 import pandas as pd
 
 from . import schema
-from .files import AUTHOR, atomic, safe_filename
+from .aggregate import BASE_COLUMNS, submissions
+from .files import AUTHOR, NameSet, atomic, safe_filename
 from .findings import Finding, Severity, for_reading
-from .normalize import mask_id, mask_phone, period_label
-from .templates import FONT, new_workbook, text_width
+from .groups import GROUP_SHEET, group_findings, group_table
+from .history import totals_over_time
+from .model import Batch, Summary
+from .normalize import is_missing, mask_id, mask_phone, period_label
+from .resultbook import (
+    DATA_ID,
+    FINDING_HEADERS,
+    data_digest,
+    data_rows,
+    figure_rows,
+    figure_tables,
+    meta_dates,
+    previous_meta,
+    result_filename,
+)
+from .tallies import TALLY_HEADERS, TALLY_SHEET, shares_note, tally_table
+from .templates import FONT, column_width, new_workbook, text_width
 
-FINDING_HEADERS = ("序号", "党组织编码", "文件", "工作表", "单元格", "类别", "代码", "问题及修改要求", "填写内容")
 FINDING_WIDTHS = (5, 9, 24, 9, 9, 5, 17, 50, 16)  # about 145 characters: A4 landscape at 9 pt and up
 
 
@@ -122,18 +135,9 @@ AMOUNT_FIGURES = ("学时合计", "投入资金（万元）", "争取上级资�
 TEXT_FIGURES = ("党组织编码", "党组织名称", "党组织类型", "等次", "单位名称", "报送情况", "督导组", "联系领导", "联系支部")
 
 
-def _blank(v: Any) -> bool:
-    if v is None or v is pd.NA or v is pd.NaT:
-        return True
-    try:
-        return bool(pd.isna(v))
-    except (TypeError, ValueError):
-        return False
-
-
 def write_cell(ws: Any, r: int, c: int, v: Any, fmt: Any = None, date_fmt: Any = None) -> None:
     """Typed writes only: text stays text (a note typed as =1+1 is never a formula)."""
-    if _blank(v):
+    if is_missing(v):
         ws.write_blank(r, c, None, fmt)
     elif isinstance(v, (pd.Timestamp, dt.datetime)):
         ws.write_datetime(r, c, v.to_pydatetime() if isinstance(v, pd.Timestamp) else v, date_fmt or fmt)
@@ -265,25 +269,6 @@ def _figure_width(name: str) -> float:
     return max(7.5, min(text_width(name) / 2 + 2, 12))
 
 
-def figure_rows(df: pd.DataFrame, total: pd.DataFrame | None) -> list[list[Any]]:
-    """The body of a figure table (支部汇总, 下级汇总, 分类汇总) as written: one row per row of ``df``,
-    then the 合计 row. The roll-up recomputes these from 数据 to find cells edited since."""
-    cols = list(df.columns)
-    rows = [list(r) for r in df.itertuples(index=False)]
-    if total is not None and len(total):
-        trow = total.iloc[0]
-        rows.append(["合计", *(trow[col] if col in total.columns else None for col in cols[1:])])
-    return rows
-
-
-def figure_tables(by_branch: pd.DataFrame | None, by_unit: pd.DataFrame | None, by_type: pd.DataFrame,
-                  total: pd.DataFrame) -> list[tuple[str, pd.DataFrame, pd.DataFrame, int]]:
-    """The result's figure sheets: (name, rows, 合计, columns repeated when printed)."""
-    first = (schema.ROLLUP_CHILD_SHEET, by_unit, total, 1) if by_unit is not None else \
-        (schema.BRANCHES_SHEET, by_branch if by_branch is not None else pd.DataFrame(), total, 2)
-    return [first, (schema.TYPES_SHEET, by_type[by_type["党组织类型"] != "合计"], total, 1)]
-
-
 def _write_figure_table(wb: Any, st: ResultStyles, name: str, title: str, df: pd.DataFrame,
                         total: pd.DataFrame | None, freeze_cols: int, title_cols: int = 1, unit: str = "") -> Any:
     ws = wb.add_worksheet(name)
@@ -411,28 +396,25 @@ def _detail_frame(df: pd.DataFrame, sheet: schema.Sheet, mask: bool) -> pd.DataF
         for f in sheet.fields:
             fn = _MASKERS.get(f.label)
             if fn is not None:
-                out[f.label] = out[f.label].map(lambda v, fn=fn: v if _blank(v) else fn(str(v)))
+                out[f.label] = out[f.label].map(lambda v, fn=fn: v if is_missing(v) else fn(str(v)))
     return out
 
 
 def _detail_widths(sheet: schema.Sheet) -> dict[str, float]:
-    from .templates import column_width
 
     widths = {schema.CODE_COL: 9.0, schema.NAME_COL: 22.0}
     widths.update({f.label: column_width(f) for f in sheet.fields})
     return widths
 
 
-def _headline(summary: Any) -> list[tuple[str, list[tuple[str, Any, str]]]]:
+def _headline(summary: Summary) -> list[tuple[str, list[tuple[str, Any, str]]]]:
     t = summary.total.iloc[0]
-    missing = len(summary.missing)
-    reported = summary.expected - missing if summary.expected else summary.reported
-    late = int(summary.base["逾期报送数"].sum()) if "逾期报送数" in summary.base else 0
-    on_time = reported - late
+    sent = submissions(summary)
     return [
-        ("报送情况", [("应报（个）", summary.expected, "int"), ("已报（个）", reported, "int"), ("未报（个）", missing, "int")]),
-        ("按时报送", [("按时（个）", on_time, "int"), ("逾期（个）", late, "int"),
-                  ("按时报送率", on_time / summary.expected if summary.expected else None, "pct")]),
+        ("报送情况", [("应报（个）", sent.expected, "int"), ("已报（个）", sent.reported, "int"),
+                  ("未报（个）", sent.missing, "int")]),
+        ("按时报送", [("按时（个）", sent.on_time, "int"), ("逾期（个）", sent.late, "int"),
+                  ("按时报送率", sent.on_time_rate, "pct")]),
         ("党员队伍", [("党员（人）", t["党员数"], "int"), ("预备党员（人）", t["预备党员数"], "int"),
                   ("流动党员（人）", t["流动党员数"], "int")]),
         ("公开承诺", [("承诺（项）", t["承诺数"], "int"), ("已兑现（项）", t["已兑现承诺数"], "int"),
@@ -449,7 +431,7 @@ def _headline(summary: Any) -> list[tuple[str, list[tuple[str, Any, str]]]]:
     ]
 
 
-def _write_change(ws: Any, st: ResultStyles, summary: Any, r0: int) -> int:
+def _write_change(ws: Any, st: ResultStyles, summary: Summary, r0: int) -> int:
     """与上期比较（环比）: every headline figure beside the last earlier result's and the change; returns
     the row after the block."""
     last = summary.previous[-1]
@@ -466,7 +448,7 @@ def _write_change(ws: Any, st: ResultStyles, summary: Any, r0: int) -> int:
             ws.write_string(r, 1, name, st.card_name)
             write_cell(ws, r, 2, value, st.plain[kind])
             write_cell(ws, r, 3, was, st.plain[kind])
-            known = not _blank(value) and not _blank(was)
+            known = not is_missing(value) and not is_missing(was)
             diff = (float(value) - float(was)) * (100 if kind == "pct" else 1) if known else None
             write_cell(ws, r, 4, diff, st.change[kind])
             ratio = diff / float(was) if known and kind in ("int", "num") and float(was) else None
@@ -513,7 +495,7 @@ class _RowOrdered:
         self._calls.clear()
 
 
-def _write_overview(wb: Any, st: ResultStyles, summary: Any, generated_at: dt.datetime, rollup: bool) -> Any:
+def _write_overview(wb: Any, st: ResultStyles, summary: Summary, generated_at: dt.datetime, rollup: bool) -> Any:
     ws = _RowOrdered(wb.add_worksheet(schema.OVERVIEW_SHEET))
     unit = summary.unit or "本单位"
     period = period_label(summary.period) if summary.period else "报告期未知"
@@ -637,7 +619,6 @@ def _write_overview(wb: Any, st: ResultStyles, summary: Any, generated_at: dt.da
     row += 16
     if summary.previous:
         # the trend over every earlier result given, and this one
-        from .history import totals_over_time
 
         trend = totals_over_time(summary)
         col5 = col4 + 5
@@ -664,17 +645,7 @@ def _write_overview(wb: Any, st: ResultStyles, summary: Any, generated_at: dt.da
     return ws
 
 
-DATA_ID = ("单位名称", "党组织编码", "党组织名称", "党组织类型")
-
-
-def result_filename(summary: Any) -> str:
-    """``<所属党委>创先争优汇总_<报告期>.xlsx``, made safe (所属党委 comes from a cell)."""
-    unit = summary.unit or "汇总"
-    period = period_label(summary.period) if summary.period else "未知报告期"
-    return safe_filename(f"{unit}创先争优汇总_{period}")
-
-
-def write_result(summary: Any, path: str | os.PathLike[str] | None = None, mask: bool = True,
+def write_result(summary: Summary, path: str | os.PathLike[str] | None = None, mask: bool = True,
                  generated_at: dt.datetime | None = None,
                  progress: Callable[[int, int], None] | None = None, *,
                  folder: str | os.PathLike[str] = ".", every_finding: bool = False) -> Path:
@@ -693,12 +664,8 @@ def write_result(summary: Any, path: str | os.PathLike[str] | None = None, mask:
     return target.path
 
 
-def _draw_result(tmp: Path, summary: Any, mask: bool, generated_at: dt.datetime,
+def _draw_result(tmp: Path, summary: Summary, mask: bool, generated_at: dt.datetime,
                  progress: Callable[[int, int], None] | None, every_finding: bool = False) -> None:
-    from .aggregate import BASE_COLUMNS
-    from .groups import GROUP_SHEET, group_table
-    from .tallies import write_tally_sheet
-
     rollup = summary.by_unit is not None
     wb = _new_result_workbook(tmp, summary, generated_at)
     st = ResultStyles(wb)
@@ -742,9 +709,9 @@ def _draw_result(tmp: Path, summary: Any, mask: bool, generated_at: dt.datetime,
     meta = {"template_id": schema.RESULT_ID, "template_version": schema.VERSION, "level": summary.level,
             "unit": summary.unit, "report_period": summary.period, "expected": summary.expected,
             "generated_at": generated_at.isoformat(timespec="seconds"), "masked": "1" if mask else "0",
-            "data_digest": data_digest(_data_rows(data)),
+            "data_digest": data_digest(data_rows(data)),
             "grade_thresholds": json.dumps([[n, t] for n, t in summary.settings.thresholds], ensure_ascii=False)}
-    meta.update(_meta_dates(summary.settings))
+    meta.update(meta_dates(summary.settings))
     if summary.previous:
         meta["previous"] = previous_meta(summary)
     if summary.by_unit is not None:
@@ -762,91 +729,6 @@ def _draw_result(tmp: Path, summary: Any, mask: bool, generated_at: dt.datetime,
     wb.close()
 
 
-def _meta_dates(settings: Any) -> dict[str, str]:
-    """设置's deadlines, which the written outputs (report.py) quote and 数据 cannot give."""
-    dates = {"deadline": settings.deadline, "mobilised_by": settings.mobilised_by}
-    return {k: v.isoformat() for k, v in dates.items() if v is not None}
-
-
-def previous_meta(summary: Any) -> str:
-    """What the last earlier result said, as the written outputs need it once this result travels
-    without it: its period, 应报/未报, its totals' base columns (every headline figure is recomputed
-    from them, as from 数据) and each row's 综合得分 and 排名 (下级汇总's units in a roll-up)."""
-    from .aggregate import FIGURE_BASE
-    from .history import PREV_RANK, PREV_SCORE
-
-    last = summary.previous[-1]
-    s = last.summary
-    sums = s.base[[c for c in (*FIGURE_BASE, "逾期报送数") if c in s.base.columns]].astype("float64").sum()
-    rows = summary.by_unit if summary.by_unit is not None else summary.by_branch
-    key = "单位名称" if summary.by_unit is not None else "党组织编码"
-    ranks = []
-    if rows is not None and PREV_RANK in getattr(rows, "columns", ()):
-        for k, score, rank in zip(rows[key], rows[PREV_SCORE], rows[PREV_RANK], strict=True):
-            if not _blank(rank):
-                ranks.append([str(k), None if _blank(score) else float(score), int(rank)])
-    out = {"period": s.period, "label": last.label, "expected": int(s.expected), "missing": int(len(s.missing)),
-           "total": {c: float(v) for c, v in sums.items()}, "ranks": ranks}
-    text = json.dumps(out, ensure_ascii=False)
-    if len(text) > 30000:  # a cell holds 32,767 characters; the ranks are also in 支部汇总's columns
-        out["ranks"] = []
-        text = json.dumps(out, ensure_ascii=False)
-    return text
-
-
-def canonical(value: Any) -> str:
-    """A 数据 cell's value as the digest sees it, the same whichever program saved the file since:
-    numbers to the 15 significant digits spreadsheet programs keep, text without surrounding spaces,
-    empty cells empty."""
-    if isinstance(value, str):
-        return value.strip()
-    if type(value) is float:  # most of 数据: the general path below gives the same, a call per cell slower
-        if value != value or value in (math.inf, -math.inf):
-            return ""
-        text = f"{value:.15g}"
-        return "0" if text == "-0" else text
-    if value is None or _blank(value):
-        return ""
-    if isinstance(value, bool):
-        return "TRUE" if value else "FALSE"
-    if isinstance(value, numbers.Real):
-        x = float(value)
-        if not math.isfinite(x):
-            return ""
-        text = f"{x:.15g}"
-        return "0" if text == "-0" else text
-    if isinstance(value, (dt.datetime, dt.date)):
-        return value.isoformat()
-    return str(value).strip()
-
-
-def data_digest(rows: Iterable[Sequence[Any]]) -> str:
-    """sha256 over 数据's rows (header included) as :func:`canonical` values; rows with nothing in
-    them and empty cells at a row's end are left out, as programs may keep or drop them. The writer
-    records it in _meta; the roll-up recomputes it from what it reads."""
-    h = hashlib.sha256()
-    for row in rows:
-        cells = [canonical(v) for v in row]
-        while cells and not cells[-1]:
-            cells.pop()
-        if cells:
-            h.update(("\x1f".join(cells) + "\x1e").encode("utf-8"))
-    return h.hexdigest()
-
-
-def _data_rows(data: pd.DataFrame) -> Iterable[list[Any]]:
-    """数据 as :func:`write_frame` writes it: the header, then numbers as floats and the rest as text."""
-    yield list(data.columns)
-    columns = []
-    for col in data.columns:
-        s = data[col]
-        if pd.api.types.is_numeric_dtype(s) and not pd.api.types.is_bool_dtype(s):
-            columns.append(s.to_numpy(dtype="float64", na_value=float("nan")).tolist())
-        else:
-            columns.append([None if _blank(v) else str(v) for v in s.tolist()])
-    yield from (list(r) for r in zip(*columns, strict=True))
-
-
 # Up to this many cells (as result_cells counts them, blanks included) the result is written with a
 # shared-string table, as Excel itself saves: about 10 % faster and a smaller file, for about 115
 # bytes of memory a written cell until the file is closed (a township's 1,000 messy branches: 2.4
@@ -854,7 +736,7 @@ def _data_rows(data: pd.DataFrame) -> Iterable[list[Any]]:
 STREAMED_CELLS = 4_000_000
 
 
-def result_cells(summary: Any) -> int:
+def result_cells(summary: Summary) -> int:
     """How many cells the result workbook's big sheets can hold, at most: detail sheets, 数据, and
     问题清单 as if it listed every finding."""
     n = len(summary.findings) * 9 + int(summary.base.shape[0] * summary.base.shape[1])
@@ -863,9 +745,48 @@ def result_cells(summary: Any) -> int:
     return n
 
 
-def _new_result_workbook(tmp: Path, summary: Any, generated_at: dt.datetime) -> Any:
+def _new_result_workbook(tmp: Path, summary: Summary, generated_at: dt.datetime) -> Any:
     wb = new_workbook(tmp, constant_memory=result_cells(summary) > STREAMED_CELLS)
     wb.set_properties({"title": f"{summary.unit}创先争优汇总", "author": AUTHOR, "created": generated_at,
                        "comments": f"{schema.RESULT_ID} v{schema.VERSION}"})
     wb.set_size(1600, 1000)
     return wb
+
+
+def write_tally_sheet(wb: Any, st: Any, base: pd.DataFrame, period: str = "", header: str = "") -> Any:
+    """The 分项统计 sheet of a result workbook (``st``: output.ResultStyles): :func:`tally_table`
+    of ``base`` under a title naming ``period`` (as shown, 2011年第二季度) and a note on what each
+    share is of; ``header`` is the printed page header. Printable on A4 portrait."""
+    table = tally_table(base)
+    ws = wb.add_worksheet(TALLY_SHEET)
+    widths = (14.0, 26.0, 10.0, 10.0)
+    for c, w in enumerate(widths):
+        ws.set_column(c, c, w)
+    ws.set_row(0, 26)
+    ws.write_string(0, 0, f"{TALLY_SHEET}（{period}）" if period else TALLY_SHEET, st.title)
+    ws.write_string(1, 0, shares_note(), st.note)
+    for c, head in enumerate(TALLY_HEADERS):
+        ws.write_string(2, c, head, st.header)
+    fmts = (st.text, st.text, st.int, st.pct)
+    for r, row in enumerate(table.itertuples(index=False), start=3):
+        for c, v in enumerate(row):
+            write_cell(ws, r, c, v, fmts[c])
+    ws.freeze_panes(3, 0)
+    ws.autofilter(2, 0, max(2 + len(table), 3), len(TALLY_HEADERS) - 1)
+    _print_wide(ws, TALLY_SHEET, TALLY_HEADERS, widths, (0, 2), 1, header)
+    ws.set_portrait()  # four narrow columns, a long list: portrait holds more of it per page
+    return ws
+
+
+def write_group_lists(batch: Batch, outdir: str | os.PathLike[str], every: bool = False) -> list[Path]:
+    """One problem list per 督导组, ``<督导组>问题清单_<报告期>.xlsx``, written into ``outdir``; a group
+    whose branches have no problem gets one too (it says so), so no group is left wondering."""
+    out = Path(outdir)
+    out.mkdir(parents=True, exist_ok=True)
+    period = period_label(batch.period) if batch.period else ""
+    names = NameSet()
+    paths = []
+    for group, findings in group_findings(batch).items():
+        name = names.claim(safe_filename(f"{group}问题清单" + (f"_{period}" if period else "")))
+        paths.append(write_findings(findings, out / name, every=every, replace=False))
+    return paths

@@ -17,11 +17,14 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import python_calamine as pc
+from defusedxml import DefusedXmlException
+from defusedxml.ElementTree import fromstring, iterparse
 from xlsxwriter.utility import xl_rowcol_to_cell
 
 from . import schema
 from .findings import Code, Finding, make
-from .normalize import is_blank, squeeze
+from .normalize import is_blank, normalize_value, squeeze
 from .schema import Sheet
 
 HEADER_SEARCH_ROWS = 10
@@ -206,9 +209,6 @@ def _guard_ods_extent(xml: bytes) -> None:
     every sheet with an empty row repeated ~1,048,000 times, Gnumeric repeats styled rows; those are
     not an extent. A repeated cell that holds a value is: its last row and column are what a reader
     would have to fill. Parsed with defusedxml, which refuses DTDs and entities."""
-    from defusedxml import DefusedXmlException
-    from defusedxml.ElementTree import iterparse
-
     row_tag, cell_tags = f"{_TABLE}table-row", {f"{_TABLE}table-cell", f"{_TABLE}covered-table-cell"}
     table_tag = f"{_TABLE}table"
     value_attrs = (f"{_OFFICE}value-type", f"{_TABLE}formula")
@@ -266,8 +266,6 @@ def _unusable_cells(parts: dict[str, bytes]) -> dict[str, tuple[set[tuple[int, i
         # cells are self-closed but its first cell is not), an error cell carries t="e"
         if not (b't="e"' in xml or ((b"</f>" in xml or b":f>" in xml) and _FORMULA.search(xml))):
             continue
-        from defusedxml.ElementTree import fromstring
-
         root = fromstring(xml)
         ns = {"m": "http://schemas.openxmlformats.org/spreadsheetml/2006/main"}
         cells: set[tuple[int, int]] = set()
@@ -347,7 +345,6 @@ def _refuse_unread_formats(kind: str, suffix: str) -> None:
 
 def load_book(path: str | Path, sheets: tuple[str, ...] | None = None) -> RawBook:
     """Read every cell of the named sheets (all if None). Raises :class:`Unreadable`."""
-    import python_calamine as pc
 
     path = Path(path)
     try:
@@ -503,7 +500,6 @@ class Registry:
 
 def read_registry(path: str | Path) -> Registry:
     """Read 支部名单 + 设置; problems become findings, defaults fill an empty 设置."""
-    from .normalize import normalize_value
 
     path = Path(path)
     findings: list[Finding] = []

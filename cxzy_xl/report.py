@@ -23,16 +23,18 @@ from typing import Any
 
 import jinja2
 import pandas as pd
+from docxtpl import DocxTemplate
 
 from . import schema
-from .aggregate import FIGURE_BASE, figures, grade
+from .aggregate import FIGURE_BASE, figures, grade, submissions
 from .files import AUTHOR, atomic, safe_filename
 from .findings import Code, Severity
-from .history import summary_of
+from .model import ChildResult, RollupError, Summary
 from .normalize import is_blank, normalize_value, period_end, period_label
-from .read import Unreadable, load_book
+from .read import RawBook
 from .report_templates import HERE, NOTICE_TEMPLATE, SUMMARY_TEMPLATE
-from .tallies import tally_totals
+from .resultbook import open_result, summary_of
+from .tallies import LATE_COUNT, tally_totals
 
 REPORT_MARK = "cxzy-report"
 KINDS = ("总结", "通报")
@@ -247,13 +249,10 @@ def report_context(result: str | os.PathLike[str], *, today: dt.date | None = No
     return _context(result, today)[0]
 
 
-def _read(path: Path) -> tuple[Any, Any, Any]:
-    from .rollup import RollupError, read_result
-
+def _read(path: Path) -> tuple[ChildResult, RawBook, Summary]:
     try:
-        child = read_result(path)
-        book = load_book(path)
-    except (RollupError, Unreadable) as exc:
+        child, book = open_result(path)
+    except RollupError as exc:
         why = str(exc).replace("，不能用于逐级汇总", "")
         raise ReportError(f"{path.name} 不能用来生成总结和通报：{why}") from exc
     return child, book, summary_of(child, book.meta)
@@ -272,15 +271,13 @@ def _context(result: str | os.PathLike[str], today: dt.date | None) -> tuple[dic
     period = period_label(s.period) if s.period else ""
     end = period_end(s.period) if s.period else dt.date.today()
     missing = s.missing
-    expected = s.expected or s.reported
-    late = _int(s.base["逾期报送数"].sum()) if "逾期报送数" in s.base else 0
-    reported = expected - len(missing) if s.expected else s.reported
+    sent = submissions(s)
     ctx: dict[str, Any] = {
         "单位": s.unit, "报告期": period, "辖区": _area(s.unit), "是汇总": county, "下级称谓": _child_word(level),
-        "下级数": len(s.by_unit) if county and s.by_unit is not None else reported,
+        "下级数": len(s.by_unit) if county and s.by_unit is not None else sent.reported,
         "成文日期": _cn_date(today or dt.date.today()),
-        "应报数": expected, "已报数": reported, "未报数": len(missing), "逾期数": late, "按时数": reported - late,
-        "按时报送率": (reported - late) / expected if expected else None,
+        "应报数": sent.expected, "已报数": sent.reported, "未报数": sent.missing, "逾期数": sent.late,
+        "按时数": sent.on_time, "按时报送率": sent.on_time_rate,
     }
     # 基本情况
     types = s.by_type[s.by_type["党组织类型"] != "合计"]
@@ -341,10 +338,10 @@ def _context(result: str | os.PathLike[str], today: dt.date | None) -> tuple[dic
     ctx["未报送"] = [(f"{n}（{u}）" if county and not _none(u) else str(n))
                   for u, n in zip(missing.get("单位名称", [""] * len(missing)), missing["党组织名称"], strict=True)]
     if county:
-        late_rows = s.base[s.base["逾期报送数"] > 0] if "逾期报送数" in s.base else s.base.iloc[0:0]
+        late_rows = s.base[s.base[LATE_COUNT] > 0] if LATE_COUNT in s.base else s.base.iloc[0:0]
         ctx["逾期报送"] = [f"{n}（{u}）" for u, n in zip(late_rows["单位名称"], late_rows["党组织名称"], strict=True)]
     else:
-        ctx["逾期报送"] = [r["党组织名称"] for _, r in s.base.iterrows() if _int(r.get("逾期报送数", 0))]
+        ctx["逾期报送"] = [r["党组织名称"] for _, r in s.base.iterrows() if _int(r.get(LATE_COUNT, 0))]
     ctx["有问题单位"] = [str(r[name_col]) for _, r in rows.iterrows() if _int(r["错误数"]) or _int(r["警告数"])]
     ctx["有问题"] = bool(ctx["兑现率偏低"] or ctx["参学率偏低"] or ctx["超期承诺支部"] or ctx["超期民情支部"]
                       or ctx["未报送"] or ctx["逾期报送"] or ctx["错误数"] or ctx["警告数"] or ctx["偏低等次名单"])
@@ -596,7 +593,6 @@ def _environment() -> jinja2.Environment:
 
 
 def _render(template: Path, ctx: Mapping[str, Any], target: Path, title: str) -> None:
-    from docxtpl import DocxTemplate
 
     try:
         tpl = DocxTemplate(str(template))

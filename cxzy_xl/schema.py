@@ -681,6 +681,12 @@ OVERVIEW_SHEET, BRANCHES_SHEET, TYPES_SHEET, FINDINGS_SHEET, MISSING_SHEET = "�
 RESULT_SHEETS = (OVERVIEW_SHEET, BRANCHES_SHEET, TYPES_SHEET, FINDINGS_SHEET, MISSING_SHEET)
 RESULT_DATA_SHEET = "数据"
 ROLLUP_CHILD_SHEET = "下级汇总"
+UNIT_COL = "单位名称"  # the township (unit) a 数据 row belongs to; roll-ups' rows by unit
+DATA_ID = (UNIT_COL, "党组织编码", "党组织名称", "党组织类型")  # 数据's first columns, then the base columns
+# The columns a result gains when it is compared with an earlier one (contract 1.1).
+PREV_SCORE, PREV_RANK, RANK_CHANGE = "上期综合得分", "上期排名", "排名变化"
+SUBMITTED = "报送情况"
+ON_TIME, LATE = "按时", "逾期"
 
 # Masked in result workbooks unless asked otherwise.
 MASKED_KINDS = (Kind.ID_NUMBER, Kind.PHONE)

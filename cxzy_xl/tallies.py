@@ -18,7 +18,6 @@ import datetime as dt
 import itertools
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
@@ -26,12 +25,11 @@ import pandas as pd
 from . import schema
 from .checks import current_members
 from .findings import Code
+from .model import Batch
 from .normalize import id_birth_date
 
-if TYPE_CHECKING:
-    from .batch import Batch
-
 SEP = "·"
+ON_TIME_COUNT, LATE_COUNT = "按时报送数", "逾期报送数"  # 数据's per-branch 0/1 of 报送情况
 UNFILLED = "未填"
 NONE = "无"  # 分项统计's one row for a breakdown of several fields with nothing to count
 TALLY_SHEET = "分项统计"
@@ -282,7 +280,7 @@ TALLIES: tuple[Breakdown, ...] = (
     Tally("性别", schema.ROSTER_SHEET, by=(schema.MEMBER_SEX,)),
     Tally("学历", schema.ROSTER_SHEET, by=("学历",)),
     Banded("年龄", schema.ROSTER_SHEET, AGE_LABELS, _age_band),
-    Counted("报送情况", (("按时报送数", _on_time), ("逾期报送数", _late))),
+    Counted("报送情况", ((ON_TIME_COUNT, _on_time), (LATE_COUNT, _late))),
 )
 TALLY_COLUMNS: tuple[str, ...] = tuple(c for t in TALLIES for c in t.columns)
 if len(set(TALLY_COLUMNS)) != len(TALLY_COLUMNS):
@@ -333,38 +331,11 @@ def tally_table(base: pd.DataFrame) -> pd.DataFrame:
     return df
 
 
-def _shares_note() -> str:
+def shares_note() -> str:
     of = {BRANCHES: "报送支部数"}
     special = [f"{t.name}占{of.get(t.whole, t.whole)}" for t in TALLIES if t.whole is not None]
     return f"占比：各分项内的比例，{'，'.join(special)}。党员不含已转出、去世的。"
 
 
-def write_tally_sheet(wb: Any, st: Any, base: pd.DataFrame, period: str = "", header: str = "") -> Any:
-    """The 分项统计 sheet of a result workbook (``st``: output.ResultStyles): :func:`tally_table`
-    of ``base`` under a title naming ``period`` (as shown, 2011年第二季度) and a note on what each
-    share is of; ``header`` is the printed page header. Printable on A4 portrait."""
-    from .output import _print_wide, write_cell
-
-    table = tally_table(base)
-    ws = wb.add_worksheet(TALLY_SHEET)
-    widths = (14.0, 26.0, 10.0, 10.0)
-    for c, w in enumerate(widths):
-        ws.set_column(c, c, w)
-    ws.set_row(0, 26)
-    ws.write_string(0, 0, f"{TALLY_SHEET}（{period}）" if period else TALLY_SHEET, st.title)
-    ws.write_string(1, 0, _shares_note(), st.note)
-    for c, head in enumerate(TALLY_HEADERS):
-        ws.write_string(2, c, head, st.header)
-    fmts = (st.text, st.text, st.int, st.pct)
-    for r, row in enumerate(table.itertuples(index=False), start=3):
-        for c, v in enumerate(row):
-            write_cell(ws, r, c, v, fmts[c])
-    ws.freeze_panes(3, 0)
-    ws.autofilter(2, 0, max(2 + len(table), 3), len(TALLY_HEADERS) - 1)
-    _print_wide(ws, TALLY_SHEET, TALLY_HEADERS, widths, (0, 2), 1, header)
-    ws.set_portrait()  # four narrow columns, a long list: portrait holds more of it per page
-    return ws
-
-
-__all__ = ["AGE_LABELS", "TALLIES", "TALLY_COLUMNS", "TALLY_SHEET", "Banded", "Counted", "Tally", "tally_base",
-           "tally_table", "tally_totals", "write_tally_sheet"]
+__all__ = ["AGE_LABELS", "LATE_COUNT", "ON_TIME_COUNT", "TALLIES", "TALLY_COLUMNS", "TALLY_SHEET", "Banded", "Counted", "Tally", "tally_base",
+           "shares_note", "tally_table", "tally_totals"]

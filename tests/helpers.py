@@ -131,9 +131,9 @@ def two_townships(root: Path, sizes: tuple[int, int] = (16, 16), isolate: bool =
     """Two demo townships (quarter one only), 德新镇 (DX) and 古河乡 (GH): for each its batch, summary and
     result workbook, the children of a county roll-up."""
     from cxzy_xl.aggregate import aggregate
-    from cxzy_xl.batch import read_folder
     from cxzy_xl.demo import make_demo
     from cxzy_xl.output import write_result
+    from cxzy_xl.pipeline import read_folder
 
     towns = []
     for (committee, prefix, seed), n in zip((("德新镇党委", "DX", 1), ("古河乡党委", "GH", 2)), sizes, strict=True):

@@ -6,7 +6,7 @@ import os
 import time
 
 from cxzy_xl.batch import process_file
-from cxzy_xl.checks import FileResult
+from cxzy_xl.model import FileResult
 
 # A worker that is slow to start, as a spawned worker on a slow office PC importing pandas, when a
 # test asks: CXZY_TEST_SLOW_START="seconds:pid of the test" (spawned workers inherit the environment;

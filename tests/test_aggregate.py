@@ -15,12 +15,14 @@ from helpers import clean_data, two_townships, write_clean
 
 from cxzy_xl import schema
 from cxzy_xl.aggregate import FIGURES, aggregate, summarise
-from cxzy_xl.batch import read_folder
 from cxzy_xl.cli import main
 from cxzy_xl.demo import make_demo
 from cxzy_xl.findings import for_reading
+from cxzy_xl.model import RollupError
 from cxzy_xl.output import write_result
-from cxzy_xl.rollup import RollupError, read_result, rollup
+from cxzy_xl.pipeline import read_folder
+from cxzy_xl.resultbook import read_result
+from cxzy_xl.rollup import rollup
 from cxzy_xl.schema import Branch
 from cxzy_xl.templates import write_registry
 

@@ -20,11 +20,11 @@ from click.testing import CliRunner
 from helpers import cell_of, edit
 
 from cxzy_xl import schema, templates
-from cxzy_xl.batch import read_folder
 from cxzy_xl.carryover import CarryRefused, write_carried_templates
 from cxzy_xl.cli import main
 from cxzy_xl.demo import branch_data, registry_branches
 from cxzy_xl.findings import Code, Severity
+from cxzy_xl.pipeline import read_folder
 from cxzy_xl.templates import CARRIED_FILL, branch_filename, write_branch_workbook, write_registry
 
 D = dt.date

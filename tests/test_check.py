@@ -10,8 +10,8 @@ import pandas as pd
 import pytest
 from helpers import cell_of, clean_data, edit, make_xlsx, write_clean
 
-from cxzy_xl.batch import read_folder, read_workbook
 from cxzy_xl.findings import Severity
+from cxzy_xl.pipeline import read_folder, read_workbook
 from cxzy_xl.schema import Branch
 from cxzy_xl.templates import write_registry
 

@@ -8,8 +8,8 @@ import pandas as pd
 import pytest
 
 from cxzy_xl import schema
-from cxzy_xl.batch import read_folder
 from cxzy_xl.demo import make_demo
+from cxzy_xl.pipeline import read_folder
 
 SAMPLE = Path(__file__).parent.parent / "workbooks" / "示例"
 

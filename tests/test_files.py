@@ -12,13 +12,14 @@ from helpers import clean_data, write_clean
 
 from cxzy_xl import files
 from cxzy_xl.aggregate import aggregate
-from cxzy_xl.batch import read_folder
 from cxzy_xl.cli import main
 from cxzy_xl.demo import DemoRefused, make_demo
 from cxzy_xl.feedback import write_feedback
 from cxzy_xl.files import OutputNotice, WriteRefused, safe_filename
 from cxzy_xl.findings import Code, Finding, Severity
-from cxzy_xl.output import result_filename, write_findings, write_result
+from cxzy_xl.output import write_findings, write_result
+from cxzy_xl.pipeline import read_folder
+from cxzy_xl.resultbook import result_filename
 from cxzy_xl.schema import Branch
 from cxzy_xl.templates import write_blank_templates, write_branch_templates, write_registry
 

@@ -16,10 +16,12 @@ import pandas as pd
 import pytest
 
 from cxzy_xl import schema
-from cxzy_xl.batch import collect_files, process_file, read_folder, read_workbook
+from cxzy_xl.batch import collect_files, process_file
 from cxzy_xl.findings import Severity
+from cxzy_xl.pipeline import read_folder, read_workbook
 from cxzy_xl.read import SPREADSHEET_SUFFIXES, load_book, read_registry, sniff
-from cxzy_xl.rollup import read_result, rollup
+from cxzy_xl.resultbook import read_result
+from cxzy_xl.rollup import rollup
 
 REAL = Path(__file__).parent / "data" / "real"
 ORIGINAL = "branch-original.xlsx"

@@ -7,7 +7,9 @@ import pytest
 from helpers import write_clean
 from hostile_workers import misbehave
 
-from cxzy_xl.batch import process_file, read_files_isolated, read_folder
+from cxzy_xl.batch import process_file
+from cxzy_xl.pipeline import read_folder
+from cxzy_xl.workers import read_files_isolated
 
 
 def rewrite(src, dst, change):

@@ -16,8 +16,8 @@ from hypothesis import strategies as st
 
 import cxzy_xl
 from cxzy_xl import checks, schema
-from cxzy_xl.batch import read_folder
 from cxzy_xl.normalize import is_blank
+from cxzy_xl.pipeline import read_folder
 from cxzy_xl.schema import DateOrder, MemberRef, NotMoreThan, RequiredWhen, Settings, SumNotMore
 
 D = dt.date

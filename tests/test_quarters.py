@@ -17,11 +17,11 @@ from click.testing import CliRunner
 from helpers import write_quarter
 
 from cxzy_xl.aggregate import aggregate
-from cxzy_xl.batch import read_folder
 from cxzy_xl.cli import main
 from cxzy_xl.demo import branch_data
 from cxzy_xl.findings import Code
 from cxzy_xl.output import write_result
+from cxzy_xl.pipeline import read_folder
 from cxzy_xl.rollup import rollup
 from cxzy_xl.schema import Branch
 

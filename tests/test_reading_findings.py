@@ -8,9 +8,9 @@ import datetime as dt
 import openpyxl
 from helpers import clean_data, write_clean
 
-from cxzy_xl.batch import read_folder
 from cxzy_xl.feedback import write_feedback
 from cxzy_xl.findings import Code, Severity, for_reading
+from cxzy_xl.pipeline import read_folder
 
 
 def messy_inbox(tmp_path):

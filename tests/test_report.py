@@ -23,10 +23,10 @@ from hypothesis import strategies as st
 
 from cxzy_xl import report_templates
 from cxzy_xl.aggregate import aggregate
-from cxzy_xl.batch import read_folder
 from cxzy_xl.cli import main
 from cxzy_xl.demo import branch_data
 from cxzy_xl.output import write_result
+from cxzy_xl.pipeline import read_folder
 from cxzy_xl.report import FILTERS, ReportError, report_context, write_reports
 from cxzy_xl.rollup import rollup
 from cxzy_xl.schema import Branch

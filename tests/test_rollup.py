@@ -13,8 +13,10 @@ from click.testing import CliRunner
 
 from cxzy_xl.cli import main
 from cxzy_xl.findings import Code
-from cxzy_xl.output import data_digest, write_result
-from cxzy_xl.rollup import RollupError, read_child, read_result, rollup
+from cxzy_xl.model import RollupError
+from cxzy_xl.output import write_result
+from cxzy_xl.resultbook import data_digest, read_child, read_result
+from cxzy_xl.rollup import rollup
 
 RESAVED = Path(__file__).parent / "data" / "resaved"
 REAL = Path(__file__).parent / "data" / "real"
@@ -238,8 +240,8 @@ def test_a_child_with_text_in_its_data_is_refused_at_that_cell(tmp_path):
 
 def test_figure_sheets_and_data_print_on_a4_landscape_readably(tmp_path):
     from cxzy_xl.aggregate import aggregate
-    from cxzy_xl.batch import read_folder
     from cxzy_xl.demo import make_demo
+    from cxzy_xl.pipeline import read_folder
 
     demo = make_demo(tmp_path / "demo", n_branches=16, quarters=1)
     town = write_result(aggregate(read_folder(demo.inbox, demo.registry, isolate=False)), tmp_path / "镇.xlsx",

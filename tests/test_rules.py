@@ -12,7 +12,7 @@ from helpers import cell_of, clean_data, write_clean
 
 import cxzy_xl
 from cxzy_xl import checks, schema
-from cxzy_xl.batch import read_folder, read_workbook
+from cxzy_xl.pipeline import read_folder, read_workbook
 from cxzy_xl.schema import DateOrder, MemberRef, NotMoreThan, RequiredWhen, SumNotMore
 from cxzy_xl.templates import write_branch_workbook, write_registry
 

@@ -31,7 +31,7 @@ def test_the_digest_reads_plain_floats_as_the_general_path_does():
 
     import numpy as np
 
-    from cxzy_xl.output import canonical
+    from cxzy_xl.resultbook import canonical
 
     for v in (math.nan, math.inf, -math.inf, -0.0, 0.0, 0.1, 1e300, 1 / 3, 5.0, -2.5e-7, 123456789012345678.0):
         assert canonical(v) == canonical(np.float64(v))  # np.float64 takes the general path

@@ -13,12 +13,13 @@ import pytest
 from helpers import clean_data, two_townships, write_clean
 
 from cxzy_xl.aggregate import FIGURE_BASE, aggregate
-from cxzy_xl.batch import read_folder
 from cxzy_xl.demo import make_demo
 from cxzy_xl.findings import Code
 from cxzy_xl.normalize import id_check_digit
 from cxzy_xl.output import write_result
-from cxzy_xl.rollup import read_result, rollup
+from cxzy_xl.pipeline import read_folder
+from cxzy_xl.resultbook import read_result
+from cxzy_xl.rollup import rollup
 from cxzy_xl.schema import Branch
 from cxzy_xl.tallies import TALLIES, TALLY_COLUMNS, tally_base, tally_table, tally_totals
 from cxzy_xl.templates import write_registry
@@ -274,9 +275,8 @@ def test_a_county_rollup_gives_the_totals_of_all_branches_at_once(county):
 
 def _older(summary, dst, monkeypatch):
     """``summary`` written as a result was before the tally columns (contract 1): 数据 without them."""
-    agg = importlib.import_module("cxzy_xl.aggregate")  # the package's ``aggregate`` is the function
     with monkeypatch.context() as m:
-        m.setattr(agg, "BASE_COLUMNS", FIGURE_BASE)
+        m.setattr(importlib.import_module("cxzy_xl.output"), "BASE_COLUMNS", FIGURE_BASE)
         return write_result(summary, dst, generated_at=FIXED)
 
 

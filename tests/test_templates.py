@@ -14,8 +14,8 @@ from click.testing import CliRunner
 from helpers import workbook_view
 
 from cxzy_xl import schema
-from cxzy_xl.batch import read_workbook
 from cxzy_xl.cli import main
+from cxzy_xl.pipeline import read_workbook
 from cxzy_xl.read import load_book, locate_table
 from cxzy_xl.schema import Branch, Kind
 from cxzy_xl.templates import write_branch_workbook, write_registry

@@ -17,10 +17,11 @@ import pytest
 from helpers import clean_data, write_clean
 from hostile_workers import read_unguarded, where_am_i
 
-import cxzy_xl.batch as batch
+import cxzy_xl.workers as workers
 from cxzy_xl.aggregate import aggregate
-from cxzy_xl.batch import read_files_isolated, read_folder
 from cxzy_xl.findings import Severity
+from cxzy_xl.pipeline import read_folder
+from cxzy_xl.workers import read_files_isolated
 
 MAIN = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
 REL = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
@@ -119,11 +120,11 @@ def test_the_memory_bomb_is_stopped_by_the_watchdog_and_the_batch_goes_on(tmp_pa
 def test_the_watchdog_is_used_where_resource_is_missing(monkeypatch):
     monkeypatch.delenv("CXZY_MEMORY_GUARD", raising=False)
     monkeypatch.setattr(sys, "platform", "win32")
-    assert batch.memory_guard() == "watchdog"
+    assert workers.memory_guard() == "watchdog"
     monkeypatch.setattr(sys, "platform", "linux")
-    assert batch.memory_guard() == "rlimit"
+    assert workers.memory_guard() == "rlimit"
     monkeypatch.setenv("CXZY_MEMORY_GUARD", "watchdog")
-    assert batch.memory_guard() == "watchdog"
+    assert workers.memory_guard() == "watchdog"
 
 
 def test_start_up_is_not_counted_against_a_files_time(tmp_path, monkeypatch):
@@ -143,7 +144,7 @@ def test_start_up_is_not_counted_against_a_files_time(tmp_path, monkeypatch):
 def test_a_worker_that_never_starts_does_not_hang_the_run(tmp_path, monkeypatch):
     monkeypatch.setenv("CXZY_START_METHOD", "spawn")
     monkeypatch.setenv("CXZY_TEST_SLOW_START", f"600:{os.getpid()}")
-    monkeypatch.setattr(batch, "START_TIMEOUT", 1.5)
+    monkeypatch.setattr(workers, "START_TIMEOUT", 1.5)
     names = ["a.xlsx", "b.xlsx", "c.xlsx"]
     for n in names:
         write_clean(tmp_path / n)

@@ -20,9 +20,9 @@ FILTERS = {".xlsx": "Calc MS Excel 2007 XML", ".ods": "calc8"}
 
 def main() -> None:
     from cxzy_xl.aggregate import aggregate
-    from cxzy_xl.batch import read_folder
     from cxzy_xl.demo import make_demo
     from cxzy_xl.output import write_result
+    from cxzy_xl.pipeline import read_folder
 
     OUT.mkdir(exist_ok=True)
     with tempfile.TemporaryDirectory() as tmp:

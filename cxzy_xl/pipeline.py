@@ -1,0 +1,185 @@
+"""The runs an office makes, as library functions: read an inbox (with earlier results to compare
+with), and the policies every caller gets, the command line and a notebook alike.
+
+The command line (cli.py) and the demo only parse, call these and print.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from .aggregate import aggregate, submissions
+from .batch import inbox_tasks, read_submissions
+from .feedback import write_feedback
+from .files import PlacementRefused, refuse_placement
+from .findings import Severity
+from .groups import has_groups
+from .model import Batch, Previous, Summary
+from .normalize import period_label
+from .output import write_findings, write_group_lists, write_result
+from .read import Registry, read_registry
+from .resultbook import read_previous_all, result_filename
+from .rollup import rollup
+from .schema import RANK_CHANGE
+
+PreviousArg = str | os.PathLike[str] | Previous
+RegistryArg = str | os.PathLike[str] | Registry
+
+
+def _registry(registry: RegistryArg | None) -> Registry | None:
+    return read_registry(registry) if isinstance(registry, (str, os.PathLike)) else registry
+
+
+def _previous(previous: Sequence[PreviousArg] | PreviousArg | None, period: str) -> list[Previous]:
+    if previous is None:
+        return []
+    items = [previous] if isinstance(previous, (str, os.PathLike, Previous)) else list(previous)
+    return read_previous_all(items, period)
+
+
+def read_workbook(path: str | os.PathLike[str], registry: RegistryArg | None = None,
+                  isolate: bool = True, previous: Sequence[PreviousArg] | PreviousArg | None = None) -> Batch:
+    """Read and check one branch workbook (``previous``: as :func:`read_folder`)."""
+    p = Path(path)
+    reg = _registry(registry)
+    earlier = _previous(previous, reg.settings.period if reg else "")
+    return read_submissions([(str(p), p.name)], reg, previous=earlier, workers=1, isolate=isolate)
+
+
+def read_folder(inbox: str | os.PathLike[str], registry: RegistryArg | None = None,
+                workers: int | None = None, isolate: bool = True,
+                progress: Callable[[int, int], None] | None = None,
+                previous: Sequence[PreviousArg] | PreviousArg | None = None) -> Batch:
+    """Read and check every submission in ``inbox`` (the township office's folder of returned files).
+    ``previous``: earlier result workbooks (paths or :class:`~cxzy_xl.model.Previous`), to compare
+    with and to find what vanished since the last of them; an unusable one raises
+    :class:`~cxzy_xl.model.PreviousError` before anything is read."""
+    root = Path(inbox)
+    reg = _registry(registry)
+    earlier = _previous(previous, reg.settings.period if reg else "")
+    tasks, skipped = inbox_tasks(root)
+    return read_submissions(tasks, reg, skipped=skipped, previous=earlier, workers=workers, isolate=isolate,
+                            progress=progress)
+
+
+# --- the runs ---------------------------------------------------------------------------------------
+
+@dataclass
+class CheckRun:
+    """What :func:`run_check` read and wrote."""
+
+    batch: Batch
+    problem_list: Path | None = None
+    feedback: list[Path] = field(default_factory=list)
+    group_lists: list[Path] = field(default_factory=list)
+
+    @property
+    def has_errors(self) -> bool:
+        return self.batch.has_errors
+
+
+@dataclass
+class ResultRun:
+    """What :func:`run_aggregate` or :func:`run_rollup` computed and where the result went."""
+
+    summary: Summary
+    path: Path
+    batch: Batch | None = None
+
+    @property
+    def has_errors(self) -> bool:
+        return any(f.severity is Severity.ERROR for f in self.summary.findings)
+
+
+def run_check(inbox: str | os.PathLike[str], registry: RegistryArg | None = None, *,
+              previous: Sequence[str | os.PathLike[str]] = (), output: str | os.PathLike[str] | None = None,
+              feedback: str | os.PathLike[str] | None = None, by_group: str | os.PathLike[str] | None = None,
+              every: bool = False, progress: Callable[[int, int], None] | None = None) -> CheckRun:
+    """Check an inbox; optionally write the problem list (``output``), each branch's feedback workbook
+    (into ``feedback``) and one problem list per 督导组 (into ``by_group``). Refuses
+    (:class:`~cxzy_xl.files.PlacementRefused`, nothing written) an output inside the inbox or over an
+    input, and ``by_group`` without a registry that names groups."""
+    reg_path = registry if isinstance(registry, (str, os.PathLike)) else None
+    refuse_placement([output, feedback, by_group], inbox=inbox, inputs=_inputs(reg_path, previous))
+    reg = _registry(registry)
+    if by_group is not None and not has_groups(reg):
+        raise PlacementRefused("按督导组生成问题清单，须用 --registry 给出填写了“督导组”列的支部名单")
+    batch = read_folder(inbox, reg, progress=progress, previous=list(previous))
+    run = CheckRun(batch)
+    if output is not None:
+        run.problem_list = write_findings(batch.findings, output, every=every)
+    if feedback is not None:
+        run.feedback = write_feedback(batch.findings, inbox, feedback)
+    if by_group is not None:
+        run.group_lists = write_group_lists(batch, by_group, every=every)
+    return run
+
+
+def run_aggregate(inbox: str | os.PathLike[str], registry: RegistryArg | None = None, *,
+                  previous: Sequence[str | os.PathLike[str] | Previous] = (),
+                  output: str | os.PathLike[str] | None = None, folder: str | os.PathLike[str] = ".",
+                  mask: bool = True, every: bool = False, progress: Callable[[int, int], None] | None = None,
+                  write_progress: Callable[[int, int], None] | None = None) -> ResultRun:
+    """Check and aggregate an inbox and write the result workbook: to ``output`` (replaced), else under
+    its own name in ``folder`` (an earlier result of ours replaced only when nobody saved it since)."""
+    reg_path = registry if isinstance(registry, (str, os.PathLike)) else None
+    refuse_placement([output], inbox=inbox, inputs=_inputs(reg_path, previous))
+    batch = read_folder(inbox, registry, progress=progress, previous=list(previous))
+    summary = aggregate(batch)
+    path = write_result(summary, output, mask=mask, progress=write_progress, every_finding=every, folder=folder)
+    return ResultRun(summary, path, batch)
+
+
+def run_rollup(results: Sequence[str | os.PathLike[str]], *, unit: str = "", allow_mixed_periods: bool = False,
+               previous: Sequence[str | os.PathLike[str]] = (), output: str | os.PathLike[str] | None = None,
+               folder: str | os.PathLike[str] = ".", progress: Callable[[int, int], None] | None = None) -> ResultRun:
+    """Roll result workbooks up one level and write the roll-up's result (never over one of its inputs).
+    Raises :class:`~cxzy_xl.model.RollupError` when they cannot be rolled up."""
+    summary = rollup(list(results), unit=unit, allow_mixed_periods=allow_mixed_periods, progress=progress,
+                     previous=list(previous))
+    target = Path(output) if output is not None else Path(folder) / result_filename(summary)
+    refuse_placement([target], inputs={"下级汇总表": results, "上期汇总表": previous})
+    return ResultRun(summary, write_result(summary, output, mask=True, folder=folder))
+
+
+def _inputs(registry: str | os.PathLike[str] | None,
+            previous: Sequence[str | os.PathLike[str] | Previous]) -> dict[str, list[str | os.PathLike[str]]]:
+    earlier = [p.path if isinstance(p, Previous) else p for p in previous]
+    return {"支部名单": [registry] if registry is not None else [], "上期汇总表": earlier}
+
+
+def headline(summary: Summary) -> list[str]:
+    """The few lines the console shows after an aggregate or a roll-up (the 总览 in brief)."""
+    t = summary.total.iloc[0]
+
+    def pct(v: object) -> str:
+        return "—" if v is None or v != v else f"{float(v):.1%}"  # type: ignore[arg-type]
+
+    sent = submissions(summary)
+    lines = [f"{summary.unit or '汇总'}　{period_label(summary.period) if summary.period else ''}",
+             f"  报送：应报 {summary.expected}，已报 {sent.reported}" + (f"（逾期 {sent.late}）" if sent.late else "")
+             + f"，未报 {sent.missing}",
+             f"  党员 {int(t['党员数'])} 人；承诺 {int(t['承诺数'])} 项，兑现率 {pct(t['承诺兑现率'])}；"
+             f"参学率 {pct(t['参学率'])}",
+             f"  为民办实事 {int(t['办实事项目数'])} 项，投入资金 {float(t['投入资金（万元）']):,.2f} 万元；"
+             f"民情办结率 {pct(t['办结率'])}；测评满意率 {pct(t['测评满意率'])}"]
+    # counted over every finding, as `cxzy check` counts them (未报送 included)
+    errors = sum(f.severity is Severity.ERROR for f in summary.findings)
+    warnings = sum(f.severity is Severity.WARNING for f in summary.findings)
+    lines.append(f"  问题：错误 {errors} 个，警告 {warnings} 个（详见汇总表“问题清单”）")
+    if summary.previous:
+        last = summary.previous[-1]
+        before = last.summary.total.iloc[0]
+        ranked = summary.by_unit if summary.by_unit is not None else summary.by_branch
+        moves = ranked[RANK_CHANGE].dropna() if RANK_CHANGE in ranked else ranked.iloc[0:0]
+        lines.append(f"  与上期（{last.label}）比：综合平均得分 {float(before['综合得分']):.1f} → {float(t['综合得分']):.1f}，"
+                     f"承诺兑现率 {pct(before['承诺兑现率'])} → {pct(t['承诺兑现率'])}；"
+                     f"排名上升 {int((moves > 0).sum())} 个，下降 {int((moves < 0).sum())} 个")
+    return lines
+
+
+__all__ = ["CheckRun", "ResultRun", "headline", "read_folder", "read_workbook", "run_aggregate", "run_check",
+           "run_rollup"]
