@@ -102,7 +102,6 @@ def branch_base(batch: Batch) -> pd.DataFrame:
     t = batch.tables
     info = t[schema.INFO_SHEET]
     files = list(info[schema.FILE_COL])
-    end = pd.Timestamp(batch.period_end)
     reg = {b.code: b for b in batch.registry.branches} if batch.registry else {}
     out = pd.DataFrame(index=pd.Index(files, name=schema.FILE_COL))
     out["党组织编码"] = list(info["党组织编码"].fillna(""))
@@ -134,7 +133,7 @@ def branch_base(batch: Batch) -> pd.DataFrame:
     out["流动党员数"] = size("党员名册", current & (roster["是否流动党员"] == "是"))
     out["承诺数"] = size("公开承诺")
     out["已兑现承诺数"] = size("公开承诺", promises["完成情况"] == "已完成")
-    out["超期承诺数"] = size("公开承诺", (promises["计划完成日期"] < end) & (promises["完成情况"] != "已完成"))
+    out["超期承诺数"] = size("公开承诺", schema.DEADLINE["公开承诺"].overdue(promises, batch.period_end))
     out["活动次数"] = size("活动记录")
     both = acts["应参加人数"].notna() & acts["实际参加人数"].notna()  # the rate needs both of a row
     out["应参加人次"] = total("活动记录", "应参加人数", both).astype("int64")
@@ -146,7 +145,7 @@ def branch_base(batch: Batch) -> pd.DataFrame:
     out["受益户数"] = total("为民办实事", "受益户数").astype("int64")
     out["民情件数"] = size("民情台账")
     out["已办结件数"] = size("民情台账", concerns["办结日期"].notna())
-    out["超期未办结件数"] = size("民情台账", (concerns["办结时限"] < end) & concerns["办结日期"].isna())
+    out["超期未办结件数"] = size("民情台账", schema.DEADLINE["民情台账"].overdue(concerns, batch.period_end))
     out["示范岗数"] = size("示范岗")
     votes = t["考核测评"].set_index(schema.FILE_COL).reindex(out.index)
     five = votes[list(FIVE)].astype("Float64")

@@ -27,7 +27,7 @@ from .findings import Code, Finding, make
 from .model import FileResult, SheetRecords
 from .normalize import display, id_birth_date, is_blank, is_missing, mask_id, normalize_value
 from .read import RawBook, RawSheet, a1, locate_form, locate_table
-from .schema import DateOrder, MemberRef, NotMoreThan, RequiredWhen, Rule, Settings, Sheet, SumNotMore, spoken
+from .schema import Rule, Settings, Sheet
 
 SUPPORTED_VERSIONS = {str(schema.VERSION)}
 
@@ -212,6 +212,9 @@ class RuleContext:
         return make(code, file, branch_code=_text(df_row[schema.CODE_COL]), sheet=sheet, row=row,
                     column=label, cell=cell, **kw)
 
+    def text(self, v: Any) -> str:
+        return _text(v)
+
 
 def _text(v: Any) -> str:
     """A DataFrame value as message text; a blank cell (pd.NA, NaT, None) is empty, never "<NA>"."""
@@ -236,67 +239,18 @@ def _rows(df: pd.DataFrame, mask: Any) -> Iterator[Any]:
 
 def violations(rule: Rule, df: pd.DataFrame, tables: dict[str, pd.DataFrame] | None = None) -> pd.Series:
     """The rows of ``df`` (a sheet's batch DataFrame) that break ``rule``, as a boolean Series on its
-    index. A comparison with a blank side is no finding. :class:`MemberRef` looks names up in
-    ``tables``' roster."""
+    index. A comparison with a blank side is no finding. :class:`~cxzy_xl.schema.MemberRef` looks
+    names up in ``tables``' roster."""
     if df.empty:
         return pd.Series(False, index=df.index, dtype=bool)
-    if isinstance(rule, DateOrder):
-        hit = df[rule.late] < df[rule.early]
-    elif isinstance(rule, NotMoreThan):
-        hit = df[rule.part] > df[rule.whole]
-    elif isinstance(rule, RequiredWhen):
-        hit = (df[rule.when] == rule.value) & df[rule.target].isna()
-    elif isinstance(rule, SumNotMore):
-        # in doubles, as Excel adds; a blank part counts 0, but all parts blank is nothing to compare
-        parts = [df[p].astype("Float64") for p in rule.parts]
-        total = sum((p.fillna(0) for p in parts), pd.Series(0.0, index=df.index, dtype="Float64"))
-        filled = pd.concat([p.notna() for p in parts], axis=1).any(axis=1)
-        hit = filled & (total > df[rule.whole].astype("Float64"))
-    elif isinstance(rule, MemberRef):
-        roster = (tables or {}).get(schema.ROSTER_SHEET)
-        if roster is None:
-            return pd.Series(False, index=df.index, dtype=bool)
-        known = pd.MultiIndex.from_frame(roster[[schema.FILE_COL, schema.MEMBER_NAME]].dropna())
-        hit = df[rule.column].notna() & df[schema.FILE_COL].isin(set(roster[schema.FILE_COL].dropna()))
-        if rule.when:
-            hit &= df[rule.when[0]] == rule.when[1]
-        pairs = pd.MultiIndex.from_arrays([df[schema.FILE_COL], df[rule.column]])
-        hit &= ~pd.Series(pairs.isin(known), index=df.index)
-    else:
-        raise TypeError(f"no evaluation for {rule!r}")
-    return hit.fillna(False).astype(bool)
-
-
-def _declared_finding(ctx: RuleContext, sheet: str, rule: Rule, row: Any) -> Finding:
-    if isinstance(rule, DateOrder):
-        return ctx.finding(Code.INCONSISTENT, row, sheet, rule.late, value=_text(row[rule.late]),
-                           detail=f"{spoken(rule.late)}早于{spoken(rule.early)}（{_text(row[rule.early])}），请核对")
-    if isinstance(rule, NotMoreThan):
-        part, whole = _text(row[rule.part]), _text(row[rule.whole])
-        return ctx.finding(Code.INCONSISTENT, row, sheet, rule.part, value=part,
-                           detail=f"{spoken(rule.part)}多于{spoken(rule.whole)}（{part} > {whole}），请核对")
-    if isinstance(rule, RequiredWhen):
-        return ctx.finding(Code.INCONSISTENT, row, sheet, rule.target,
-                           detail=f"{rule.when}为“{rule.value}”，但没有填写{spoken(rule.target)}，请补填")
-    if isinstance(rule, SumNotMore):
-        values = {p: row[p] for p in rule.parts}
-        shown = "、".join(f"{spoken(p)}未填" if is_missing(v) else f"{spoken(p)}{_text(v)}" for p, v in values.items())
-        values = list(values.values())
-        total = sum(float(v) for v in values if not is_missing(v))
-        blank_note = "（未填的按0计）" if any(is_missing(v) for v in values) else ""
-        return ctx.finding(Code.INCONSISTENT, row, sheet, rule.whole, value=_text(row[rule.whole]),
-                           detail=f"{shown}，合计{display(total)}，多于{spoken(rule.whole)}{_text(row[rule.whole])}"
-                                  f"{blank_note}，请核对")
-    if isinstance(rule, MemberRef):
-        return ctx.finding(Code.UNKNOWN_MEMBER, row, sheet, rule.column, value=_text(row[rule.column]))
-    raise TypeError(f"no finding for {rule!r}")
+    return rule.violations(df, tables).fillna(False).astype(bool)
 
 
 def declared_findings(ctx: RuleContext, sheet: Sheet, rule: Rule) -> Iterator[Finding]:
     """The findings of one declared rule of ``sheet`` over the batch."""
     df = ctx.tables[sheet.name]
     for row in _rows(df, violations(rule, df, ctx.tables)):
-        yield _declared_finding(ctx, sheet.name, rule, row)
+        yield rule.finding(ctx, sheet.name, row)
 
 
 # --- the one-off rules, written as code; their names and values come from the schema -------------
@@ -395,20 +349,16 @@ def rule_duplicate_member(ctx: RuleContext) -> Iterator[Finding]:
 
 
 def rule_overdue(ctx: RuleContext) -> Iterator[Finding]:
-    end = pd.Timestamp(ctx.period_end)
     for d in schema.DEADLINES:
         df = ctx.tables[d.sheet]
         if df.empty:
             continue
-        late = df[d.due] < end
-        if d.done is None:
-            for row in _rows(df, late & df[d.column].isna()):
+        for row in _rows(df, d.overdue(df, ctx.period_end)):
+            if d.done is None:
                 yield ctx.finding(Code.OVERDUE, row, d.sheet, d.column,
                                   detail=f"{d.due}为{_text(row[d.due])}，到报告期末仍未{d.column.removesuffix('日期')}，"
                                          f"请抓紧办理并填写{d.column}")
-        else:
-            # a blank status is a REQUIRED finding already, and not evidence that it is open
-            for row in _rows(df, late & df[d.column].notna() & (df[d.column] != d.done)):
+            else:
                 yield ctx.finding(Code.OVERDUE, row, d.sheet, d.column, value=_text(row[d.column]),
                                   detail=f"{d.due}为{_text(row[d.due])}，到报告期末仍未{d.done.removeprefix('已')}，"
                                          "请督促兑现或说明情况")

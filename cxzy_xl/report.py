@@ -227,15 +227,12 @@ def _cut(text: Any) -> str:
     return t if len(t) <= ITEM_CHARS else t[: ITEM_CHARS - 1] + "…"
 
 
-def _overdue_items(df: pd.DataFrame, end: dt.date, due: str, open_: Any, what: str) -> dict[str, list[str]]:
-    """Per branch code: the first :data:`ITEMS_NAMED` open rows past ``due`` at ``end``, quoted."""
-    if df.empty or due not in df or what not in df:
+def _overdue_items(df: pd.DataFrame, end: dt.date, d: schema.Deadline, what: str) -> dict[str, list[str]]:
+    """Per branch code: the first :data:`ITEMS_NAMED` rows overdue at ``end`` by ``d``, quoted."""
+    if df.empty or d.due not in df or d.column not in df or what not in df:
         return {}
     out: dict[str, list[str]] = {}
-    for _, row in df.iterrows():
-        d = row.get(due)
-        if not isinstance(d, dt.date) or (d.date() if isinstance(d, dt.datetime) else d) >= end or not open_(row):
-            continue
+    for _, row in df[d.overdue(df, end)].iterrows():
         if _none(row.get(what)):
             continue
         mine = out.setdefault(str(row.get(schema.CODE_COL) or ""), [])
@@ -329,10 +326,8 @@ def _context(result: str | os.PathLike[str], today: dt.date | None) -> tuple[dic
     # 存在的问题
     ctx["兑现率偏低"] = _lowest(rows, name_col, "承诺兑现率", "承诺数", ctx["承诺兑现率"])
     ctx["参学率偏低"] = _lowest(rows, name_col, "参学率", "应参加人次", ctx["参学率"])
-    promises = _overdue_items(details.get("公开承诺", pd.DataFrame()), end, "计划完成日期",
-                              lambda r: r.get("完成情况") != "已完成", "承诺内容")
-    concerns = _overdue_items(details.get("民情台账", pd.DataFrame()), end, "办结时限",
-                              lambda r: _none(r.get("办结日期")), "反映问题")
+    promises = _overdue_items(details.get("公开承诺", pd.DataFrame()), end, schema.DEADLINE["公开承诺"], "承诺内容")
+    concerns = _overdue_items(details.get("民情台账", pd.DataFrame()), end, schema.DEADLINE["民情台账"], "反映问题")
     ctx["超期承诺支部"] = _overdue(rows, key, name_col, "超期承诺数", promises)
     ctx["超期民情支部"] = _overdue(rows, key, name_col, "超期未办结件数", concerns)
     ctx["未报送"] = [(f"{n}（{u}）" if county and not _none(u) else str(n))

@@ -14,7 +14,11 @@ from dataclasses import dataclass, field, replace
 from enum import Enum
 from fractions import Fraction
 from types import MappingProxyType
-from typing import Any, Literal
+from typing import Any, ClassVar, Literal, Protocol
+
+import pandas as pd
+
+from .findings import Code
 
 TEMPLATE_ID = "cxzy-branch"
 REGISTRY_ID = "cxzy-registry"
@@ -131,9 +135,23 @@ def spoken(label: str) -> str:
 
 
 # --- cross-field rules -----------------------------------------------------------------------
-# Each rule is data about one sheet: checks.py evaluates it over the batch's DataFrame of that sheet
-# (a blank side is never a finding), and its wording goes into the hint of the field a finding
-# points at (``at``), so the template says each rule in the words the finding uses.
+# Each rule is data about one sheet that says what it checks (``labels``, ``title``), finds the rows
+# of the batch's DataFrame of that sheet that break it (``violations``; a blank side is never a
+# finding) and words its finding (``finding``, through the checker's context: where a row's cell is,
+# how a value reads). Its wording also goes into the hint of the field a finding points at (``at``),
+# so the template says each rule in the words the finding uses.
+
+
+class RuleContext(Protocol):
+    """What a rule's finding needs of the checker (checks.RuleContext)."""
+
+    def finding(self, code: Code, df_row: Any, sheet: str, label: str, **kw: Any) -> Any: ...
+
+    def text(self, v: Any) -> str: ...
+
+
+def _none(df: pd.DataFrame) -> pd.Series:
+    return pd.Series(False, index=df.index, dtype=bool)
 # The roster that member references are looked up in (党员名册's 姓名).
 ROSTER_SHEET = "党员名册"
 MEMBER_NAME = "姓名"
@@ -162,6 +180,15 @@ class DateOrder:
     def title(self) -> str:
         return f"{spoken(self.late)}不能早于{spoken(self.early)}"
 
+    choices: ClassVar[tuple[tuple[str, str], ...]] = ()
+
+    def violations(self, df: pd.DataFrame, tables: Mapping[str, pd.DataFrame] | None = None) -> pd.Series:
+        return df[self.late] < df[self.early]
+
+    def finding(self, ctx: RuleContext, sheet: str, row: Any) -> Any:
+        return ctx.finding(Code.INCONSISTENT, row, sheet, self.late, value=ctx.text(row[self.late]),
+                           detail=f"{spoken(self.late)}早于{spoken(self.early)}（{ctx.text(row[self.early])}），请核对")
+
 
 @dataclass(frozen=True)
 class NotMoreThan:
@@ -185,6 +212,16 @@ class NotMoreThan:
     @property
     def title(self) -> str:
         return f"{spoken(self.part)}不能多于{spoken(self.whole)}"
+
+    choices: ClassVar[tuple[tuple[str, str], ...]] = ()
+
+    def violations(self, df: pd.DataFrame, tables: Mapping[str, pd.DataFrame] | None = None) -> pd.Series:
+        return df[self.part] > df[self.whole]
+
+    def finding(self, ctx: RuleContext, sheet: str, row: Any) -> Any:
+        part, whole = ctx.text(row[self.part]), ctx.text(row[self.whole])
+        return ctx.finding(Code.INCONSISTENT, row, sheet, self.part, value=part,
+                           detail=f"{spoken(self.part)}多于{spoken(self.whole)}（{part} > {whole}），请核对")
 
 
 @dataclass(frozen=True)
@@ -211,6 +248,17 @@ class RequiredWhen:
     def title(self) -> str:
         return f"{self.when}为“{self.value}”的必须填写{spoken(self.target)}"
 
+    @property
+    def choices(self) -> tuple[tuple[str, str], ...]:
+        return ((self.when, self.value),)
+
+    def violations(self, df: pd.DataFrame, tables: Mapping[str, pd.DataFrame] | None = None) -> pd.Series:
+        return (df[self.when] == self.value) & df[self.target].isna()
+
+    def finding(self, ctx: RuleContext, sheet: str, row: Any) -> Any:
+        return ctx.finding(Code.INCONSISTENT, row, sheet, self.target,
+                           detail=f"{self.when}为“{self.value}”，但没有填写{spoken(self.target)}，请补填")
+
 
 @dataclass(frozen=True)
 class SumNotMore:
@@ -235,6 +283,26 @@ class SumNotMore:
     @property
     def title(self) -> str:
         return f"{'、'.join(spoken(p) for p in self.parts)}之和不能多于{spoken(self.whole)}"
+
+    choices: ClassVar[tuple[tuple[str, str], ...]] = ()
+
+    def violations(self, df: pd.DataFrame, tables: Mapping[str, pd.DataFrame] | None = None) -> pd.Series:
+        # in doubles, as Excel adds; a blank part counts 0, but all parts blank is nothing to compare
+        parts = [df[p].astype("Float64") for p in self.parts]
+        total = sum((p.fillna(0) for p in parts), pd.Series(0.0, index=df.index, dtype="Float64"))
+        filled = pd.concat([p.notna() for p in parts], axis=1).any(axis=1)
+        return filled & (total > df[self.whole].astype("Float64"))
+
+    def finding(self, ctx: RuleContext, sheet: str, row: Any) -> Any:
+        values = [row[p] for p in self.parts]
+        blank = [ctx.text(v) == "" for v in values]
+        shown = "、".join(f"{spoken(p)}未填" if b else f"{spoken(p)}{ctx.text(v)}"
+                         for p, v, b in zip(self.parts, values, blank, strict=True))
+        total = sum(float(v) for v, b in zip(values, blank, strict=True) if not b)
+        blank_note = "（未填的按0计）" if any(blank) else ""
+        return ctx.finding(Code.INCONSISTENT, row, sheet, self.whole, value=ctx.text(row[self.whole]),
+                           detail=f"{shown}，合计{ctx.text(total)}，多于{spoken(self.whole)}{ctx.text(row[self.whole])}"
+                                  f"{blank_note}，请核对")
 
 
 @dataclass(frozen=True)
@@ -264,17 +332,28 @@ class MemberRef:
         what = f"{spoken(self.column)}须是{ROSTER_SHEET}中的{MEMBER_NAME}"
         return f"{self.when[0]}为“{self.when[1]}”的，{what}" if self.when else what
 
+    @property
+    def choices(self) -> tuple[tuple[str, str], ...]:
+        return (self.when,) if self.when else ()
 
+    def violations(self, df: pd.DataFrame, tables: Mapping[str, pd.DataFrame] | None = None) -> pd.Series:
+        roster = (tables or {}).get(ROSTER_SHEET)
+        if roster is None:
+            return _none(df)
+        known = pd.MultiIndex.from_frame(roster[[FILE_COL, MEMBER_NAME]].dropna())
+        hit = df[self.column].notna() & df[FILE_COL].isin(set(roster[FILE_COL].dropna()))
+        if self.when:
+            hit &= df[self.when[0]] == self.when[1]
+        pairs = pd.MultiIndex.from_arrays([df[FILE_COL], df[self.column]])
+        return hit & ~pd.Series(pairs.isin(known), index=df.index)
+
+    def finding(self, ctx: RuleContext, sheet: str, row: Any) -> Any:
+        return ctx.finding(Code.UNKNOWN_MEMBER, row, sheet, self.column, value=ctx.text(row[self.column]))
+
+
+# Every declared rule has: labels, at, note, title, choices (the (field, value) pairs it compares a
+# choice field with: each must be one of its choices), violations(df, tables), finding(ctx, sheet, row).
 Rule = DateOrder | NotMoreThan | RequiredWhen | SumNotMore | MemberRef
-
-
-def _choice_values(rule: Rule) -> tuple[tuple[str, str], ...]:
-    """(field, value) pairs a rule compares a choice field with: each must be one of its choices."""
-    if isinstance(rule, RequiredWhen):
-        return ((rule.when, rule.value),)
-    if isinstance(rule, MemberRef) and rule.when:
-        return (rule.when,)
-    return ()
 
 
 @dataclass(frozen=True)
@@ -297,7 +376,7 @@ class Sheet:
             for label in rule.labels:
                 if label not in labels:
                     raise ValueError(f"{self.name}: {rule!r} names {label!r}, which is not a field of the sheet")
-            for label, value in _choice_values(rule):
+            for label, value in rule.choices:
                 if value not in labels[label].allowed:
                     raise ValueError(f"{self.name}: {rule!r} compares {label!r} with {value!r}, not one of its choices")
             notes.setdefault(rule.at, []).append(rule.note)
@@ -521,11 +600,26 @@ class Deadline:
     column: str
     done: str | None = None
 
+    def overdue(self, df: pd.DataFrame, end: dt.date) -> pd.Series:
+        """The rows of ``df`` overdue at ``end`` (the report period's end), as a boolean Series: due
+        before ``end`` and still open. The one test the OVERDUE finding, the 超期 figures and the
+        written outputs' lists all use. ``df`` is the batch's typed DataFrame or a result's detail
+        rows (dates as dates, blanks as "" or None). A blank status is no evidence that a row is
+        open (it is a REQUIRED finding already); a blank date column is, where ``done`` is None."""
+        due = df[self.due]
+        if not pd.api.types.is_datetime64_any_dtype(due):
+            due = pd.to_datetime(due.map(lambda v: None if isinstance(v, str) else v), errors="coerce")
+        col = df[self.column]
+        blank = col.map(lambda v: not v.strip() if isinstance(v, str) else bool(pd.isna(v))).astype(bool)
+        still_open = blank if self.done is None else ~blank & (col != self.done)
+        return ((due < pd.Timestamp(end)) & still_open).fillna(False).astype(bool)
+
 
 DEADLINES = (
     Deadline("公开承诺", "计划完成日期", "完成情况", "已完成"),
     Deadline("民情台账", "办结时限", "办结日期"),
 )
+DEADLINE = {d.sheet: d for d in DEADLINES}
 
 # --- quarter after quarter -------------------------------------------------------------------
 # A roster row whose 备注 says the member left (转出、去世…) records the departure: the member is not

@@ -204,9 +204,10 @@ def test_a_one_off_rule_that_raises_costs_only_the_file_it_fails_on(tmp_path, mo
 
 def test_a_declared_rule_that_raises_is_named_in_words_for_each_file(tmp_path, monkeypatch):
     @dataclass(frozen=True)
-    class Broken:  # a rule kind checks.py cannot evaluate
+    class Broken:  # a rule that declares itself but cannot find its violations
         part: str = "学时"
 
+        choices = ()
         labels = ("学时",)
         at = "学时"
         note = "一条坏规则"
