@@ -1,5 +1,5 @@
 """Benchmark: `cxzy aggregate` end to end against the naive pandas approach and the unzip + XML-parse
-floor, in the same run, on template-clean files and on files typed the way staff type (cxzy_xl/messy.py).
+floor, in the same run, on template-clean files and on files typed the way staff type (bench/messy.py).
 
     python bench/bench.py                 # N = 100 and N = 1,000, clean and messy sets
     python bench/bench.py --n 100         # one size
@@ -37,8 +37,9 @@ TYPES = ("村", "村", "村", "社区", "机关", "学校", "医疗卫生", "非
 
 
 def _write(args: tuple[int, Path, bool]) -> None:
+    from messy import file_rate, messy_data  # bench/messy.py: beside this script, on sys.path[0]
+
     from cxzy_xl import demo
-    from cxzy_xl.messy import file_rate, messy_data
     from cxzy_xl.schema import Branch
     from cxzy_xl.templates import write_branch_workbook
 

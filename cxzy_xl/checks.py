@@ -289,16 +289,8 @@ def departed(roster: pd.DataFrame) -> pd.Series:
 
 
 def open_rows(df: pd.DataFrame, o: schema.Open | None) -> pd.Series:
-    """The rows still open by ``o`` (schema.Open), as a boolean Series on ``df``'s index: its column is
-    one of its values, or, with no values, its date column is blank. Works on the batch's typed
-    DataFrames and on an earlier result's detail rows (text, blanks as ""), so carry-over and the
-    vanished-row check agree on what is open."""
-    if o is None:
-        return pd.Series(True, index=df.index, dtype=bool)
-    col = df[o.column]
-    if o.values:
-        return col.isin(o.values).fillna(False).astype(bool)
-    return col.map(lambda v: is_missing(v) or (isinstance(v, str) and is_blank(v))).astype(bool)
+    """The rows still open by ``o`` (:meth:`schema.Open.rows`); every row where there is no ``o``."""
+    return pd.Series(True, index=df.index, dtype=bool) if o is None else o.rows(df)
 
 
 def current_members(roster: pd.DataFrame) -> pd.DataFrame:

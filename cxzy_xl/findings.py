@@ -19,50 +19,52 @@ class Severity(str, Enum):
 
 
 class Code(Enum):
-    """Stable finding codes (TEMPLATE-SPEC.md). Each carries its severity and a message template."""
+    """Stable finding codes (TEMPLATE-SPEC.md). Each carries its severity, a message template and its
+    问题类型: a short Chinese name of the kind of problem (TEMPLATE-SPEC.md 1.2, "Wording"), one per code."""
 
-    def __new__(cls, severity: Severity, template: str) -> Code:
+    def __new__(cls, severity: Severity, template: str, kind: str) -> Code:
         # Members are numbered so that two codes with the same severity and template stay distinct.
         obj = object.__new__(cls)
         obj._value_ = len(cls.__members__) + 1
         obj._severity = severity
         obj._template = template
+        obj._kind = kind
         return obj
 
-    FILE_UNREADABLE = (Severity.ERROR, "文件无法读取：{detail}")
-    NOT_TEMPLATE = (Severity.ERROR, "这不是创先争优支部填报表（{detail}），请用下发的模板重新填写")
-    DUPLICATE_SUBMISSION = (Severity.WARNING, "同一支部同一报告期报送了多份文件，已采用较新的“{detail}”，本文件未计入")
-    UNKNOWN_BRANCH = (Severity.WARNING, "党组织编码“{value}”不在支部名单中，请核对编码")
-    NAME_MISMATCH = (Severity.WARNING, "党组织名称“{value}”与支部名单中的“{detail}”不一致，汇总时用支部名单中的名称，请核对")
-    MISSING_SUBMISSION = (Severity.ERROR, "未报送：{detail}")
-    SHEET_MISSING = (Severity.ERROR, "缺少工作表“{sheet}”，请用下发的模板重新填写")
-    COLUMN_MISSING = (Severity.ERROR, "缺少“{column}”，请不要删除或改动表头")
-    REQUIRED = (Severity.ERROR, "“{column}”是必填项，请填写")
-    BAD_TYPE = (Severity.ERROR, "“{column}”应填{detail}，现为“{value}”")
-    BAD_CHOICE = (Severity.ERROR, "“{column}”应从下拉列表中选择（{detail}），现为“{value}”")
-    OUT_OF_RANGE = (Severity.ERROR, "“{column}”应{detail}，现为“{value}”")
-    BAD_ID_NUMBER = (Severity.ERROR, "身份证号“{value}”有误：{detail}")
-    BAD_PHONE = (Severity.ERROR, "“{column}”电话号码“{value}”有误：{detail}")
-    INCONSISTENT = (Severity.ERROR, "{detail}")
-    COUNT_MISMATCH = (Severity.WARNING, "{detail}")
-    UNKNOWN_MEMBER = (Severity.WARNING, "“{value}”不在党员名册中，请核对姓名或补充名册")
-    DUPLICATE_MEMBER = (Severity.WARNING, "身份证号重复：{detail}")
-    OVERDUE = (Severity.WARNING, "{detail}")
-    RATING_QUOTA = (Severity.WARNING, "{detail}")
-    PROBATION_OVERDUE = (Severity.WARNING, "{detail}")
-    OUT_OF_PERIOD = (Severity.WARNING, "“{column}”{value} 不在创先争优活动期间（{detail}），请核对")
-    FORMULA_NO_VALUE = (Severity.ERROR, "“{column}”是公式，但文件里没有保存计算结果，请在Excel中打开后保存一次，或直接填写数值")
-    CELL_ERROR = (Severity.ERROR, "“{column}”显示错误值“{value}”（公式出错或引用的单元格已删除），请改为正确的内容")
-    WRONG_PERIOD = (Severity.ERROR, "报告期为“{value}”，本次汇总的是{detail}，本文件未计入，请核对报告期")
-    NORMALISED = (Severity.INFO, "“{column}”的“{value}”已按“{detail}”读取")
-    SKIPPED = (Severity.INFO, "已跳过：{detail}")
-    EMPTY_TEMPLATE = (Severity.ERROR, "空白模板，尚未填写：除预填的名称、编码、报告期外没有填写任何内容，请填写后重新报送")
-    RULE_FAILED = (Severity.ERROR, "检查规则“{detail}”运行出错，本文件未做这项检查，其余检查照常进行，请联系技术人员")
-    RESULT_EDITED = (Severity.WARNING, "{detail}，请核对")
-    LATE_SUBMISSION = (Severity.WARNING, "逾期报送：{detail}")
-    COMMITMENT_VANISHED = (Severity.WARNING, "{detail}")
-    CONCERN_VANISHED = (Severity.WARNING, "{detail}")
-    MEMBER_GONE = (Severity.WARNING, "{detail}")
+    FILE_UNREADABLE = (Severity.ERROR, "文件无法读取：{detail}", "文件无法读取")
+    NOT_TEMPLATE = (Severity.ERROR, "这不是创先争优支部填报表（{detail}），请用下发的模板重新填写", "不是统一模板")
+    DUPLICATE_SUBMISSION = (Severity.WARNING, "同一支部同一报告期报送了多份文件，已采用较新的“{detail}”，本文件未计入", "重复报送")
+    UNKNOWN_BRANCH = (Severity.WARNING, "党组织编码“{value}”不在支部名单中，请核对编码", "不在支部名单")
+    NAME_MISMATCH = (Severity.WARNING, "党组织名称“{value}”与支部名单中的“{detail}”不一致，汇总时用支部名单中的名称，请核对", "名称与名单不符")
+    MISSING_SUBMISSION = (Severity.ERROR, "未报送：{detail}", "未报送")
+    SHEET_MISSING = (Severity.ERROR, "缺少工作表“{sheet}”，请用下发的模板重新填写", "缺少工作表")
+    COLUMN_MISSING = (Severity.ERROR, "缺少“{column}”，请不要删除或改动表头", "缺少栏目")
+    REQUIRED = (Severity.ERROR, "“{column}”是必填项，请填写", "必填项未填")
+    BAD_TYPE = (Severity.ERROR, "“{column}”应填{detail}，现为“{value}”", "格式有误")
+    BAD_CHOICE = (Severity.ERROR, "“{column}”应从下拉列表中选择（{detail}），现为“{value}”", "选项有误")
+    OUT_OF_RANGE = (Severity.ERROR, "“{column}”应{detail}，现为“{value}”", "超出范围")
+    BAD_ID_NUMBER = (Severity.ERROR, "身份证号“{value}”有误：{detail}", "身份证号有误")
+    BAD_PHONE = (Severity.ERROR, "“{column}”电话号码“{value}”有误：{detail}", "电话号码有误")
+    INCONSISTENT = (Severity.ERROR, "{detail}", "前后矛盾")
+    COUNT_MISMATCH = (Severity.WARNING, "{detail}", "人数与名册不符")
+    UNKNOWN_MEMBER = (Severity.WARNING, "“{value}”不在党员名册中，请核对姓名或补充名册", "不在党员名册")
+    DUPLICATE_MEMBER = (Severity.WARNING, "身份证号重复：{detail}", "身份证号重复")
+    OVERDUE = (Severity.WARNING, "{detail}", "超期未完成")
+    RATING_QUOTA = (Severity.WARNING, "{detail}", "优秀比例过高")
+    PROBATION_OVERDUE = (Severity.WARNING, "{detail}", "预备期已满")
+    OUT_OF_PERIOD = (Severity.WARNING, "“{column}”{value} 不在创先争优活动期间（{detail}），请核对", "不在活动期间")
+    FORMULA_NO_VALUE = (Severity.ERROR, "“{column}”是公式，但文件里没有保存计算结果，请在Excel中打开后保存一次，或直接填写数值", "公式没有结果")
+    CELL_ERROR = (Severity.ERROR, "“{column}”显示错误值“{value}”（公式出错或引用的单元格已删除），请改为正确的内容", "单元格错误值")
+    WRONG_PERIOD = (Severity.ERROR, "报告期为“{value}”，本次汇总的是{detail}，本文件未计入，请核对报告期", "报告期不符")
+    NORMALISED = (Severity.INFO, "“{column}”的“{value}”已按“{detail}”读取", "已自动纠正")
+    SKIPPED = (Severity.INFO, "已跳过：{detail}", "已跳过")
+    EMPTY_TEMPLATE = (Severity.ERROR, "空白模板，尚未填写：除预填的名称、编码、报告期外没有填写任何内容，请填写后重新报送", "空白模板")
+    RULE_FAILED = (Severity.ERROR, "检查规则“{detail}”运行出错，本文件未做这项检查，其余检查照常进行，请联系技术人员", "检查规则出错")
+    RESULT_EDITED = (Severity.WARNING, "{detail}，请核对", "汇总表被改动")
+    LATE_SUBMISSION = (Severity.WARNING, "逾期报送：{detail}", "逾期报送")
+    COMMITMENT_VANISHED = (Severity.WARNING, "{detail}", "上期承诺缺失")
+    CONCERN_VANISHED = (Severity.WARNING, "{detail}", "上期民情缺失")
+    MEMBER_GONE = (Severity.WARNING, "{detail}", "党员去向未注明")
 
     @property
     def severity(self) -> Severity:
@@ -71,6 +73,11 @@ class Code(Enum):
     @property
     def template(self) -> str:
         return self._template
+
+    @property
+    def kind(self) -> str:
+        """问题类型, e.g. 必填项未填 for REQUIRED: what a person reads before the stable code."""
+        return self._kind
 
 
 @dataclass(frozen=True, slots=True)  # a city's run holds a million of them

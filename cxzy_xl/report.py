@@ -4,9 +4,9 @@ A result workbook (a township's 汇总表 or a county's roll-up) is read the way
 figure recomputed from its 数据 sheet (:func:`cxzy_xl.history.summary_of`), names and items from its
 detail sheets, 督导组汇总, 未报送 and 问题清单, last period's figures from what ``_meta`` recorded when
 the result was made with ``--previous``. From that comes one dictionary of named variables
-(:func:`report_context`, listed in :data:`VARIABLES`), which the Word templates (report_templates.py,
-docxtpl) turn into prose. A figure the data cannot give is ``None`` or an empty list, and the
-templates leave its sentence part out.
+(:func:`report_context`, listed in :data:`VARIABLES`), which the Word templates (docx_templates/, built by
+tools/report_templates.py; docxtpl) turn into prose. A figure the data cannot give is ``None`` or an empty
+list, and the templates leave its sentence part out.
 """
 
 from __future__ import annotations
@@ -32,11 +32,13 @@ from .findings import Code, Severity
 from .model import ChildResult, RollupError, Summary
 from .normalize import is_blank, normalize_value, period_end, period_label
 from .read import RawBook
-from .report_templates import HERE, NOTICE_TEMPLATE, SUMMARY_TEMPLATE
 from .resultbook import open_result, summary_of
 from .tallies import LATE_COUNT, tally_totals
 
 REPORT_MARK = "cxzy-report"
+# The standard Word templates, shipped as package data (tools/report_templates.py writes them).
+TEMPLATE_DIR = Path(__file__).parent / "docx_templates"
+SUMMARY_TEMPLATE, NOTICE_TEMPLATE = "工作总结模板.docx", "情况通报模板.docx"
 KINDS = ("总结", "通报")
 TOP_PROJECTS = 3  # the largest projects named, as seed 002 names them
 LOW_RATES = 3  # branches named as lowest on a rate
@@ -620,7 +622,7 @@ def write_reports(result: str | os.PathLike[str], outdir: str | os.PathLike[str]
     Raises :class:`ReportError` (Chinese) for a result or template that cannot be used."""
     ctx, notes = _context(result, today)
     folder = Path(outdir) if outdir is not None else Path(result).parent
-    chosen = {"总结": HERE / SUMMARY_TEMPLATE, "通报": HERE / NOTICE_TEMPLATE}
+    chosen = {"总结": TEMPLATE_DIR / SUMMARY_TEMPLATE, "通报": TEMPLATE_DIR / NOTICE_TEMPLATE}
     for kind, p in (templates or {}).items():
         if kind not in chosen:
             raise ReportError(f"模板种类应为“总结”或“通报”，不是“{kind}”")

@@ -637,6 +637,15 @@ class Open:
     column: str
     values: tuple[str, ...] = ()
 
+    def rows(self, df: pd.DataFrame) -> pd.Series:
+        """The rows of ``df`` still open, as a boolean Series: the one open-row test of carry-over and
+        the vanished check. ``df`` is the batch's typed DataFrame or an earlier result's detail rows
+        (text, blanks as "")."""
+        col = df[self.column]
+        if self.values:
+            return col.isin(self.values).fillna(False).astype(bool)
+        return col.map(lambda v: not v.strip() if isinstance(v, str) else bool(pd.isna(v))).astype(bool)
+
 
 @dataclass(frozen=True)
 class Carry:
@@ -648,12 +657,16 @@ class Carry:
     keep: Open | None = None
 
 
+# What is still open at a quarter's end: carried into next quarter's template, and checked for
+# vanishing against next quarter's file, by the same declaration.
+OPEN = {"公开承诺": Open("完成情况", ("未开始", "推进中")), "民情台账": Open("办结日期")}
+
 CARRY_OVER: tuple[Carry, ...] = (
     Carry("基本信息", fields=("书记姓名", "联系电话", "特色党支部类型", "争创主题", "是否成立领导小组", "是否制定实施方案",
                           "动员大会日期", "党员总数", "正式党员数", "预备党员数", "流动党员数")),
     Carry("党员名册"),  # departed members (DEPARTED_WORDS) stay behind
-    Carry("公开承诺", keep=Open("完成情况", ("未开始", "推进中"))),
-    Carry("民情台账", keep=Open("办结日期")),
+    Carry("公开承诺", keep=OPEN["公开承诺"]),
+    Carry("民情台账", keep=OPEN["民情台账"]),
     Carry("示范岗"),
 )
 
@@ -676,10 +689,10 @@ class Vanish:
 
 VANISHED: tuple[Vanish, ...] = (
     Vanish("公开承诺", "COMMITMENT_VANISHED", keys=(("承诺人", "承诺内容"), ("承诺人", "承诺日期", "计划完成日期")),
-           describe=("承诺人", "承诺内容", "计划完成日期", "完成情况"), open=Open("完成情况", ("未开始", "推进中")),
+           describe=("承诺人", "承诺内容", "计划完成日期", "完成情况"), open=OPEN["公开承诺"],
            ask="本期公开承诺中没有这一项，也没有标为已完成或未兑现：请补回该行，如实填写完成情况"),
     Vanish("民情台账", "CONCERN_VANISHED", keys=(("反映问题", "登记日期"), ("反映人", "反映问题")),
-           describe=("登记日期", "反映人", "反映问题", "办结时限"), open=Open("办结日期"),
+           describe=("登记日期", "反映人", "反映问题", "办结时限"), open=OPEN["民情台账"],
            ask="本期民情台账中没有这一件，也没有填写办结日期：请补回该行，已办结的填写办结日期和办理结果"),
     Vanish("党员名册", "MEMBER_GONE", keys=(("姓名",), ("身份证号",)), describe=("姓名", "性别", "身份证号", "入党日期"),
            ask="本期党员名册中没有此人：如已转出、去世或停止党籍，请保留该行并在“备注”中注明（如“2011年8月转出”）；"

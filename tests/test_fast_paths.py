@@ -9,10 +9,10 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
+from messy import messy_data  # bench/messy.py (tests/conftest.py puts bench/ on sys.path)
 
 from cxzy_xl import checks, demo, normalize, schema
 from cxzy_xl.findings import Code
-from cxzy_xl.messy import messy_data
 from cxzy_xl.pipeline import read_folder
 from cxzy_xl.schema import Branch
 from cxzy_xl.templates import write_branch_workbook

@@ -15,19 +15,27 @@ from pathlib import Path
 import docx
 import openpyxl
 import pytest
+import report_templates  # tools/report_templates.py (tests/conftest.py puts tools/ on sys.path)
 from click.testing import CliRunner
 from docx.shared import Pt
 from helpers import two_townships, write_quarter
 from hypothesis import given
 from hypothesis import strategies as st
 
-from cxzy_xl import report_templates
 from cxzy_xl.aggregate import aggregate
 from cxzy_xl.cli import main
 from cxzy_xl.demo import branch_data
 from cxzy_xl.output import write_result
 from cxzy_xl.pipeline import read_folder
-from cxzy_xl.report import FILTERS, ReportError, report_context, write_reports
+from cxzy_xl.report import (
+    FILTERS,
+    NOTICE_TEMPLATE,
+    SUMMARY_TEMPLATE,
+    TEMPLATE_DIR,
+    ReportError,
+    report_context,
+    write_reports,
+)
 from cxzy_xl.rollup import rollup
 from cxzy_xl.schema import Branch
 
@@ -372,7 +380,7 @@ def test_names_say_unit_and_period_and_nothing_of_the_users_is_overwritten(town,
 
 def test_an_office_rewords_a_template_in_word_and_passes_it(town, tmp_path):
     mine = tmp_path / "我们的通报.docx"
-    shutil.copy(report_templates.HERE / report_templates.NOTICE_TEMPLATE, mine)
+    shutil.copy(TEMPLATE_DIR / NOTICE_TEMPLATE, mine)
     d = docx.Document(str(mine))
     p = next(p for p in d.paragraphs if p.text.startswith("按照创先争优活动"))
     p.text = "{{ 辖区 }}{{ 应报数 }}个党支部本期情况通报如下，请各支部对照整改："
@@ -385,7 +393,7 @@ def test_an_office_rewords_a_template_in_word_and_passes_it(town, tmp_path):
 
 def test_a_template_with_a_wrong_field_or_an_unclear_name_is_refused_in_chinese(town, tmp_path):
     bad = tmp_path / "改过的总结.docx"
-    d = docx.Document(str(report_templates.HERE / report_templates.SUMMARY_TEMPLATE))
+    d = docx.Document(str(TEMPLATE_DIR / SUMMARY_TEMPLATE))
     d.add_paragraph("{{ 党员总数 }}")
     d.save(str(bad))
     result = CliRunner().invoke(main, ["report", str(town["r3"]), "-o", str(tmp_path / "o"), "--template", str(bad)])
@@ -404,11 +412,12 @@ def test_a_file_that_is_not_a_result_workbook_is_refused(town, tmp_path):
         report_context(town["root"] / "q3" / "支部名单.xlsx")
 
 
-def test_the_shipped_templates_are_what_the_wording_module_builds():
-    repo = Path(__file__).resolve().parent.parent / "workbooks"
+def test_the_shipped_templates_are_what_the_wording_tool_builds():
+    # what cxzy report uses, what tools/report_templates.py writes into the repository, and workbooks/
+    folders = dict.fromkeys((TEMPLATE_DIR, report_templates.PACKAGE_TEMPLATES, report_templates.WORKBOOKS))
     for name, built in report_templates.build_all().items():
         want = [p.text for p in built.paragraphs] + [c.text for t in built.tables for r in t.rows for c in r.cells]
-        for folder in (report_templates.HERE, repo):
+        for folder in folders:
             shipped = docx.Document(str(folder / name))
             have = [p.text for p in shipped.paragraphs] + [c.text for t in shipped.tables for r in t.rows
                                                             for c in r.cells]

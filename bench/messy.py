@@ -1,5 +1,6 @@
 """Values the way branch staff type them (BRIEF.md, "Real-world mess"): the benchmark's messy set and
-the tests that the reader's fast paths change nothing.
+the tests that the reader's fast paths change nothing. Not part of the package: bench.py imports it from
+beside itself, the tests through tests/conftest.py (bench/ on sys.path).
 
 ``messy_data(data, rng, rate)`` takes a clean filled workbook (``demo.branch_data``) and rewrites each
 value, with probability ``rate``, into one of the spellings staff really use: dates as text in every
@@ -17,8 +18,8 @@ import random
 from collections.abc import Mapping
 from typing import Any
 
-from . import schema
-from .schema import Field, Kind
+from cxzy_xl import schema
+from cxzy_xl.schema import Field, Kind
 
 FULL_WIDTH = str.maketrans("0123456789", "０１２３４５６７８９")
 UNITS = {"人": ("人数", "党员", "户数"), "万元": ("万元",), "学时": ("学时",), "户": ("受益户数",)}

@@ -1,6 +1,9 @@
 """The wording of the written outputs, as the Word templates an office can reword (docxtpl: a .docx
-whose text holds Jinja2 fields). ``python -m cxzy_xl.report_templates`` writes them into the package
-(what ``cxzy report`` uses) and into ``workbooks/`` (where an office finds them to copy and edit).
+whose text holds Jinja2 fields). A build-time tool, not part of the package: run
+``python tools/report_templates.py`` (with the package installed, ``pip install -e .``) after changing the
+wording; it writes the templates into the package's ``cxzy_xl/docx_templates/`` (what ``cxzy report``
+uses, shipped as package data) and into ``workbooks/`` (where an office finds them to copy and edit), and
+tests/test_report.py checks that the committed files are what this builds.
 
 Each paragraph below is (style, text). A paragraph holding only ``{%p … %}`` is a control line that
 disappears from the output; ``{%tr … %}`` repeats a table row. Every figure is a named variable
@@ -15,10 +18,13 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from . import officedoc as od
+import officedoc as od  # beside this file
 
-HERE = Path(__file__).parent / "docx_templates"
-SUMMARY_TEMPLATE, NOTICE_TEMPLATE = "工作总结模板.docx", "情况通报模板.docx"
+from cxzy_xl.report import NOTICE_TEMPLATE, SUMMARY_TEMPLATE
+
+ROOT = Path(__file__).resolve().parent.parent
+PACKAGE_TEMPLATES = ROOT / "cxzy_xl" / "docx_templates"  # the package's own copy, beside report.py
+WORKBOOKS = ROOT / "workbooks"
 SUMMARY_MARK, NOTICE_MARK = "cxzy-summary-template", "cxzy-notice-template"
 
 # --- 工作总结（草稿） -------------------------------------------------------------------------------
@@ -251,12 +257,8 @@ def build_all() -> dict[str, Any]:
 
 
 def main(argv: list[str] | None = None) -> int:
-    """Write the templates into the package and into ``workbooks/`` beside it (when present)."""
-    targets = [HERE]
-    repo = Path(__file__).resolve().parent.parent / "workbooks"
-    if repo.is_dir():
-        targets.append(repo)
-    for folder in targets:
+    """Write the templates into the package and into ``workbooks/``."""
+    for folder in (PACKAGE_TEMPLATES, WORKBOOKS):
         folder.mkdir(parents=True, exist_ok=True)
         for name, doc in build_all().items():
             doc.save(str(folder / name))
