@@ -82,7 +82,7 @@ FIGURE_BASE: tuple[str, ...] = tuple(dict.fromkeys(c for f in FIGURES for c in f
 # 数据's columns: what the figures are computed from, then the 分项统计 counts (tallies.py), which are
 # summed and rolled up like the others but are not figures of 支部汇总 or 分类汇总.
 BASE_COLUMNS: tuple[str, ...] = (*FIGURE_BASE, *TALLY_COLUMNS)
-ID_COLUMNS = ("党组织编码", "党组织名称", "党组织类型")
+ID_COLUMNS = (schema.CODE_COL, "党组织名称", "党组织类型")
 TYPE_OTHER = "其他"
 FIVE = tuple(f.label for f in schema.BRANCH_SHEET["考核测评"].fields if f.max == 20)  # the “五个好” scores
 
@@ -104,11 +104,11 @@ def branch_base(batch: Batch) -> pd.DataFrame:
     files = list(info[schema.FILE_COL])
     reg = {b.code: b for b in batch.registry.branches} if batch.registry else {}
     out = pd.DataFrame(index=pd.Index(files, name=schema.FILE_COL))
-    out["党组织编码"] = list(info["党组织编码"].fillna(""))
+    out[schema.CODE_COL] = list(info[schema.CODE_COL].fillna(""))
     out["党组织名称"] = [reg[c].name if c in reg and reg[c].name else (n if isinstance(n, str) else "")
-                    for c, n in zip(out["党组织编码"], info["党组织名称"], strict=True)]
+                    for c, n in zip(out[schema.CODE_COL], info["党组织名称"], strict=True)]
     types = []
-    for c, ty in zip(out["党组织编码"], info["党组织类型"], strict=True):
+    for c, ty in zip(out[schema.CODE_COL], info["党组织类型"], strict=True):
         chosen = ty if isinstance(ty, str) and ty else (reg[c].type if c in reg else "")
         types.append(chosen or TYPE_OTHER)
     out["党组织类型"] = types
@@ -168,8 +168,8 @@ def branch_base(batch: Batch) -> pd.DataFrame:
             errors[f.branch_code] = errors.get(f.branch_code, 0) + 1
         elif f.severity is Severity.WARNING:
             warnings[f.branch_code] = warnings.get(f.branch_code, 0) + 1
-    out["错误数"] = [errors.get(c, 0) for c in out["党组织编码"]]
-    out["警告数"] = [warnings.get(c, 0) for c in out["党组织编码"]]
+    out["错误数"] = [errors.get(c, 0) for c in out[schema.CODE_COL]]
+    out["警告数"] = [warnings.get(c, 0) for c in out[schema.CODE_COL]]
     scores = [branch_score(row, batch.settings) for _, row in out.iterrows()]
     out["综合得分合计"] = [s if s is not None else 0.0 for s in scores]
     out["综合得分支部数"] = [0 if s is None else 1 for s in scores]
@@ -240,7 +240,7 @@ def summarise(base: pd.DataFrame, settings: Settings) -> tuple[pd.DataFrame, pd.
         by_branch[c] = figs[c]
     by_branch["排名"] = by_branch["综合得分"].rank(ascending=False, method="min").astype("Int64")
     by_branch["等次"] = [grade(s, settings) for s in by_branch["综合得分"]]
-    by_branch = by_branch.sort_values(["党组织编码"], kind="stable").reset_index(drop=True)
+    by_branch = by_branch.sort_values([schema.CODE_COL], kind="stable").reset_index(drop=True)
 
     order = [t for t in schema.ORG_TYPES if t in set(base["党组织类型"])]
     order += sorted(set(base["党组织类型"]) - set(order))
@@ -272,10 +272,10 @@ def _chart_data(batch: Batch) -> dict[str, pd.DataFrame]:
 
 
 def missing_branches(batch: Batch) -> pd.DataFrame:
-    cols = ["党组织编码", "党组织名称", "党组织类型", "书记姓名", "联系电话"]
+    cols = list(schema.MISSING_COLUMNS)
     if not batch.registry:
         return pd.DataFrame(columns=cols)
-    reported = set(batch.tables[schema.INFO_SHEET]["党组织编码"].dropna())
+    reported = set(batch.tables[schema.INFO_SHEET][schema.CODE_COL].dropna())
     rows = [(b.code, b.name, b.type, b.secretary, b.phone) for b in batch.registry.branches if b.code not in reported]
     return pd.DataFrame(rows, columns=cols)
 

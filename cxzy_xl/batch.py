@@ -218,7 +218,7 @@ def build_batch(results: Sequence[FileResult], registry: Registry | None = None,
         for res in used:
             if res.code and res.code not in known:
                 findings.append(make(Code.UNKNOWN_BRANCH, res.file, branch_code=res.code, sheet=schema.INFO_SHEET,
-                                     column="党组织编码", cell=res.cell(schema.INFO_SHEET, "党组织编码", 1),
+                                     column=schema.CODE_COL, cell=res.cell(schema.INFO_SHEET, schema.CODE_COL, 1),
                                      value=res.code))
             name = res.info(schema.NAME_COL)
             if res.code in known and name and known[res.code].name and squeeze(name) != squeeze(known[res.code].name):
@@ -246,10 +246,10 @@ def build_batch(results: Sequence[FileResult], registry: Registry | None = None,
     if previous:
         findings.extend(vanished(batch, previous[-1]))
     files = pd.DataFrame([{
-        "来源文件": r.file, "党组织编码": r.code, "党组织名称": r.info("党组织名称"), "报告期": r.period,
+        "来源文件": r.file, schema.CODE_COL: r.code, "党组织名称": r.info("党组织名称"), "报告期": r.period,
         "填报日期": r.filled_on, "状态": status.get(r.file, ""),
         "数据行数": sum(len(s.rows) for n, s in r.sheets.items() if n in table_names),
-    } for r in results], columns=["来源文件", "党组织编码", "党组织名称", "报告期", "填报日期", "状态", "数据行数"])
+    } for r in results], columns=["来源文件", schema.CODE_COL, "党组织名称", "报告期", "填报日期", "状态", "数据行数"])
     batch.findings, batch.files = _ordered(findings), files
     return batch
 

@@ -116,7 +116,7 @@ def check_book(book: RawBook, file: str, sheets: tuple[Sheet, ...] | None = None
                 findings.extend(_cell_findings(f, value, norm, common))
                 rec.values[f.label] = [norm.value if norm.ok else None]
             if sheet.name == schema.INFO_SHEET:
-                code = str(rec.values.get("党组织编码", [None])[0] or book.meta.get("branch_code") or "")
+                code = str(rec.values.get(schema.CODE_COL, [None])[0] or book.meta.get("branch_code") or "")
                 # the sheets after it make their findings with the code (replacing a frozen finding
                 # afterwards costs more than making it: a messy file has hundreds)
         else:

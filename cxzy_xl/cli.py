@@ -20,6 +20,7 @@ from typing import Any, TextIO
 
 import click
 
+from . import schema
 from .carryover import CarryRefused, write_carried_templates
 from .demo import DemoRefused, make_demo
 from .files import OutputNotice, PlacementRefused, WriteRefused
@@ -276,8 +277,8 @@ def print_findings(batch: Batch, fmt: str, show_all: bool) -> None:
         key = f.branch_code  # "" for files no branch could be told from: listed last
         per.setdefault(key, Counter())[f.severity.value] += 1
     for _, row in batch.files.iterrows():
-        if row["党组织编码"]:
-            names[row["党组织编码"]] = row["党组织名称"] or ""
+        if row[schema.CODE_COL]:
+            names[row[schema.CODE_COL]] = row["党组织名称"] or ""
     if batch.registry:
         names.update({b.code: b.name for b in batch.registry.branches})
     click.echo(f"报告期：{batch.period or '未知'}　已读取 {int((batch.files['状态'] == '已读取').sum())} 个文件")

@@ -197,7 +197,7 @@ def branch_data(b: Branch, rng: random.Random, members_n: int | None = None,
     secretary = b.secretary
     formal = sum(m["党员类别"] == "正式党员" for m in members)
     info = {
-        "所属党委": committee, "党组织名称": b.name, "党组织编码": b.code, "党组织类型": b.type,
+        "所属党委": committee, "党组织名称": b.name, schema.CODE_COL: b.code, "党组织类型": b.type,
         "上级党组织": committee, "书记姓名": secretary, "联系电话": b.phone, "填报人": _name(rng),
         "填报日期": dt.date(2011, 6, rng.randint(24, 30)), "报告期": period_label(PERIOD),
         "争创主题": rng.choice(("强班子、带队伍、促发展", "服务群众、争当先锋", "学习创新、争创一流")),

@@ -11,6 +11,7 @@ from collections.abc import Sequence
 
 import pandas as pd
 
+from . import schema
 from .aggregate import figures, group_sum, late_count
 from .findings import Finding
 from .model import Batch, Summary
@@ -48,7 +49,7 @@ def group_table(summary: Summary) -> pd.DataFrame | None:
     base = summary.base
     rows = []
     for group, codes in _groups(registry).items():
-        mine = base[base["党组织编码"].isin(codes)]
+        mine = base[base[schema.CODE_COL].isin(codes)]
         figs = figures(group_sum(mine, None)).iloc[0]
         late = late_count(mine)
         row = {"督导组": group, "联系领导": leaders.get(group, ""), "联系支部数": len(codes), "已报": len(mine),

@@ -9,6 +9,7 @@ from dataclasses import replace
 
 import pandas as pd
 
+from . import schema
 from .model import Previous, Summary
 from .normalize import period_label
 from .schema import LATE, ON_TIME, PREV_RANK, PREV_SCORE, RANK_CHANGE, SUBMITTED
@@ -21,8 +22,8 @@ def submission_column(summary: Summary) -> pd.Series | None:
     """报送情况 (按时 / 逾期) of each branch row, from 数据's 逾期报送数 (None before that column existed)."""
     if LATE_COUNT not in summary.base.columns:
         return None
-    late = dict(zip(summary.base["党组织编码"], summary.base[LATE_COUNT], strict=True))
-    return summary.by_branch["党组织编码"].map(lambda c: LATE if late.get(c, 0) else ON_TIME)
+    late = dict(zip(summary.base[schema.CODE_COL], summary.base[LATE_COUNT], strict=True))
+    return summary.by_branch[schema.CODE_COL].map(lambda c: LATE if late.get(c, 0) else ON_TIME)
 
 
 def compared(summary: Summary, previous: Sequence[Previous]) -> Summary:
@@ -40,7 +41,7 @@ def compared(summary: Summary, previous: Sequence[Previous]) -> Summary:
         if by_unit is not None and last.summary.by_unit is not None:
             by_unit = _beside(by_unit, last.summary.by_unit, "单位名称")
         elif by_unit is None and len(by_branch) and len(last.summary.by_branch):
-            by_branch = _beside(by_branch, last.summary.by_branch, "党组织编码")
+            by_branch = _beside(by_branch, last.summary.by_branch, schema.CODE_COL)
     return replace(summary, by_branch=by_branch, by_unit=by_unit, previous=list(previous))
 
 

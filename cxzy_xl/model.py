@@ -52,7 +52,7 @@ class FileResult:
 
     @property
     def code(self) -> str:
-        return str(self.info("党组织编码") or self.meta.get("branch_code") or "")
+        return str(self.info(schema.CODE_COL) or self.meta.get("branch_code") or "")
 
     @property
     def period(self) -> str:

@@ -132,7 +132,7 @@ RATE_FIGURES = ("承诺兑现率", "参学率", "办结率", "测评满意率", 
 OVERDUE_FIGURES = ("超期承诺数", "超期未办结件数")
 SCORE_FIGURES = ("五个好得分", "综合得分")
 AMOUNT_FIGURES = ("学时合计", "投入资金（万元）", "争取上级资金（万元）")
-TEXT_FIGURES = ("党组织编码", "党组织名称", "党组织类型", "等次", "单位名称", "报送情况", "督导组", "联系领导", "联系支部")
+TEXT_FIGURES = (schema.CODE_COL, "党组织名称", "党组织类型", "等次", "单位名称", "报送情况", "督导组", "联系领导", "联系支部")
 
 
 def write_cell(ws: Any, r: int, c: int, v: Any, fmt: Any = None, date_fmt: Any = None) -> None:

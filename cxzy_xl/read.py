@@ -524,12 +524,12 @@ def read_registry(path: str | Path) -> Registry:
                         findings.append(make(norm.error or Code.BAD_TYPE, path.name, sheet=names_sheet.name,
                                              row=r + 1, column=f.label, cell=a1(r, c or 0),
                                              value=raw.cell(r, c or 0), detail=norm.detail))
-                if not vals.get("党组织编码"):
+                if not vals.get(schema.CODE_COL):
                     findings.append(make(Code.REQUIRED, path.name, sheet=names_sheet.name, row=r + 1,
-                                         column="党组织编码", cell=a1(r, table.columns.get("党组织编码", 0))))
+                                         column=schema.CODE_COL, cell=a1(r, table.columns.get(schema.CODE_COL, 0))))
                     continue
                 branches.append(schema.Branch(
-                    code=str(vals["党组织编码"]), name=str(vals.get("党组织名称") or ""),
+                    code=str(vals[schema.CODE_COL]), name=str(vals.get("党组织名称") or ""),
                     type=str(vals.get("党组织类型") or ""), parent=str(vals.get("上级党组织") or ""),
                     secretary=str(vals.get("书记姓名") or ""), phone=str(vals.get("联系电话") or ""),
                     group=str(vals.get("督导组") or ""), leader=str(vals.get("联系领导") or "")))

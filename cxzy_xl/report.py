@@ -373,7 +373,7 @@ def _rows(s: Any) -> tuple[pd.DataFrame, str, str]:
         rows = s.by_unit.copy()
         rows["等次"] = [grade(v, s.settings) for v in rows["综合得分"]]
         return rows, "单位名称", "单位名称"
-    return s.by_branch, "党组织编码", "党组织名称"
+    return s.by_branch, schema.CODE_COL, "党组织名称"
 
 
 def _top_projects(rows: pd.DataFrame, projects: pd.DataFrame | None, county: bool) -> list[dict[str, Any]]:

@@ -43,7 +43,7 @@ _SEVERITY_BY_LABEL = {s.label: s for s in Severity}
 REL_15 = 1e-14  # two figures within this of each other agree to 15 significant digits
 
 
-FINDING_HEADERS = ("序号", "党组织编码", "文件", "工作表", "单元格", "类别", "代码", "问题及修改要求", "填写内容")
+FINDING_HEADERS = ("序号", schema.CODE_COL, "文件", "工作表", "单元格", "类别", "代码", "问题及修改要求", "填写内容")
 
 
 def figure_rows(df: pd.DataFrame, total: pd.DataFrame | None) -> list[list[Any]]:
@@ -86,7 +86,7 @@ def previous_meta(summary: Summary) -> str:
     s = last.summary
     sums = s.base[[c for c in (*FIGURE_BASE, LATE_COUNT) if c in s.base.columns]].astype("float64").sum()
     rows = summary.by_unit if summary.by_unit is not None else summary.by_branch
-    key = "单位名称" if summary.by_unit is not None else "党组织编码"
+    key = "单位名称" if summary.by_unit is not None else schema.CODE_COL
     ranks = []
     if rows is not None and PREV_RANK in getattr(rows, "columns", ()):
         for k, score, rank in zip(rows[key], rows[PREV_SCORE], rows[PREV_RANK], strict=True):
@@ -216,14 +216,14 @@ def open_result(path: str | os.PathLike[str]) -> tuple[ChildResult, RawBook]:
             findings.append(Finding(
                 code=code, file=f"{unit}/{row['文件'] or ''}", message=str(row["问题及修改要求"] or ""),
                 severity=_SEVERITY_BY_LABEL.get(str(row["类别"]), code.severity),
-                branch_code=_text(row["党组织编码"]), sheet=_text(row["工作表"]), cell=_text(row["单元格"]),
+                branch_code=_text(row[schema.CODE_COL]), sheet=_text(row["工作表"]), cell=_text(row["单元格"]),
                 value=_text(row["填写内容"])))
     chase = book.sheet(schema.MISSING_SHEET)
-    cols = ("党组织编码", "党组织名称", "党组织类型", "书记姓名", "联系电话")
+    cols = schema.MISSING_COLUMNS
     missing = _table(chase.rows, schema.MISSING_SHEET, cols) if chase is not None else pd.DataFrame(columns=list(cols))
     # a row of a missing branch has its code and name; the sheet's note (“应报送的支部均已报送。”) has neither
     if len(missing):
-        missing = missing[missing["党组织编码"].map(lambda v: not is_blank(v))
+        missing = missing[missing[schema.CODE_COL].map(lambda v: not is_blank(v))
                           & missing["党组织名称"].map(lambda v: not is_blank(v))]
     for c in missing.columns:
         missing[c] = missing[c].map(_text)
@@ -371,7 +371,7 @@ def _compare(raw: RawSheet | None, name: str, cols: list[str], expected: list[li
                 out.append(_edited(file, name, f"{name}!{ref} 与数据表不一致：{_shown(cell, wanted, col)}，"
                                                "该表可能被手工修改，汇总按数据表计算",
                                    cell=ref, column=col, value=_text(cell),
-                                   branch_code=want[e] if key == "党组织编码" else ""))
+                                   branch_code=want[e] if key == schema.CODE_COL else ""))
     for i, (r, row) in enumerate(seen):
         if i not in matched:
             out.append(_edited(file, name, f"{name}!{a1(r, key_col)} 所在的一行（“{key_of(row)}”）不在数据表中，"

@@ -790,6 +790,8 @@ RESULT_DATA_SHEET = "数据"
 ROLLUP_CHILD_SHEET = "下级汇总"
 UNIT_COL = "单位名称"  # the township (unit) a 数据 row belongs to; roll-ups' rows by unit
 DATA_ID = (UNIT_COL, "党组织编码", "党组织名称", "党组织类型")  # 数据's first columns, then the base columns
+# 未报送's columns: who has not reported and how to reach them (a roll-up adds 单位名称 in front)
+MISSING_COLUMNS = ("党组织编码", "党组织名称", "党组织类型", "书记姓名", "联系电话")
 # The columns a result gains when it is compared with an earlier one (contract 1.1).
 PREV_SCORE, PREV_RANK, RANK_CHANGE = "上期综合得分", "上期排名", "排名变化"
 SUBMITTED = "报送情况"
