@@ -15,18 +15,41 @@ thresholds in 设置: 好 ≥ 90, 较好 ≥ 80, 一般 ≥ 60, else 较差 by d
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 from dataclasses import dataclass
+from decimal import ROUND_HALF_UP, Decimal
 from typing import Any, Literal
 
+import numpy as np
 import pandas as pd
 
 from . import schema
 from .checks import departed
-from .findings import Code, Severity
+from .findings import Code, Finding, Severity
 from .history import compared
 from .model import Batch, Summary
 from .schema import Settings
 from .tallies import LATE_COUNT, TALLY_COLUMNS, tally_base
+
+
+@dataclass(frozen=True)
+class Display:
+    """How a figure is shown, everywhere (支部汇总, 分类汇总, 总览, charts, the written outputs): the
+    spreadsheet number format and the same text for the documents (:func:`shown`)."""
+
+    num_format: str
+    digits: int
+    percent: bool = False
+    grouped: bool = True  # thousands separators
+
+
+DISPLAYS = {
+    "int": Display("#,##0", 0),
+    "num": Display("#,##0.00", 2),  # 万元
+    "hours": Display("#,##0.0", 1),  # 学时: half hours are common, hundredths never
+    "pct": Display("0.0%", 1, percent=True, grouped=False),
+    "score": Display("0.0", 1, grouped=False),
+}
 
 
 @dataclass(frozen=True)
@@ -35,6 +58,15 @@ class Figure:
     kind: Literal["count", "amount", "rate", "mean", "rank", "grade"]
     num: str = ""  # base column: the numerator of a rate, or the sum of a mean
     den: str = ""  # base column: the denominator of a rate, or the count of a mean
+    shown_as: str = ""  # a key of DISPLAYS; by default from the kind
+
+    @property
+    def display_key(self) -> str:
+        return self.shown_as or {"rate": "pct", "mean": "score", "amount": "num"}.get(self.kind, "int")
+
+    @property
+    def display(self) -> Display:
+        return DISPLAYS[self.display_key]
 
     @property
     def base(self) -> tuple[str, ...]:
@@ -57,7 +89,7 @@ FIGURES: tuple[Figure, ...] = (
     Figure("应参加人次", "count"),
     Figure("实际参加人次", "count"),
     Figure("参学率", "rate", "实际参加人次", "应参加人次"),
-    Figure("学时合计", "amount"),
+    Figure("学时合计", "amount", shown_as="hours"),
     Figure("办实事项目数", "count"),
     Figure("投入资金（万元）", "amount"),
     Figure("争取上级资金（万元）", "amount"),
@@ -77,11 +109,31 @@ FIGURES: tuple[Figure, ...] = (
     Figure("等次", "grade"),
 )
 FIGURE = {f.name: f for f in FIGURES}
+
+
+def shown(value: Any, figure: str) -> str:
+    """``value`` of ``figure`` as a spreadsheet shows it with the figure's number format: rounded half
+    away from zero on the 15 significant digits a spreadsheet keeps (so 89.65 shows 89.7 here as in
+    Excel, WPS and LibreOffice), percent and thousands separators as declared; blank for no value."""
+    if value is None or isinstance(value, str) or pd.isna(value):
+        return "" if value is None or not isinstance(value, str) else value
+    d = FIGURE[figure].display if figure in FIGURE else DISPLAYS["int"]
+    x = Decimal(f"{float(value) * (100 if d.percent else 1):.15g}")
+    q = x.quantize(Decimal(1).scaleb(-d.digits), rounding=ROUND_HALF_UP)
+    if q == 0:
+        q = abs(q)  # never "-0.0"
+    text = f"{q:,.{d.digits}f}" if d.grouped else f"{q:.{d.digits}f}"
+    return text + ("%" if d.percent else "")
 GROUP_FIGURES = tuple(f for f in FIGURES if f.kind not in ("rank", "grade"))
 FIGURE_BASE: tuple[str, ...] = tuple(dict.fromkeys(c for f in FIGURES for c in f.base))
 # 数据's columns: what the figures are computed from, then the 分项统计 counts (tallies.py), which are
 # summed and rolled up like the others but are not figures of 支部汇总 or 分类汇总.
-BASE_COLUMNS: tuple[str, ...] = (*FIGURE_BASE, *TALLY_COLUMNS)
+# How many rows each group of figures left out (schema.FIGURE_INPUTS): additive, so a roll-up knows.
+LEFT_OUT_COLUMNS: tuple[str, ...] = tuple(g.left_out for g in schema.FIGURE_INPUTS)
+BASE_COLUMNS: tuple[str, ...] = (*FIGURE_BASE, *LEFT_OUT_COLUMNS, *TALLY_COLUMNS)
+# 综合得分's parts (weights in 设置): a part with inputs left out leaves the score shown but unranked.
+SCORE_PARTS = ("五个好得分", "承诺兑现率", "参学率", "办结率", "测评满意率", "填报完整率")
+UNVERIFIED_COL = "待核实项目"  # 支部汇总: the figures of the row computed with inputs left out
 ID_COLUMNS = (schema.CODE_COL, "党组织名称", "党组织类型")
 TYPE_OTHER = "其他"
 FIVE = tuple(f.label for f in schema.BRANCH_SHEET["考核测评"].fields if f.max == 20)  # the “五个好” scores
@@ -95,6 +147,38 @@ def _count_by(df: pd.DataFrame, mask: Any, key: str = schema.FILE_COL) -> pd.Ser
     if df.empty:
         return pd.Series(dtype="int64")
     return df[mask.fillna(False).astype(bool)].groupby(key).size()
+
+
+def _left_out(batch: Batch, files: pd.Index) -> tuple[dict[str, pd.Series], dict[str, pd.Series]]:
+    """For each group of :data:`schema.FIGURE_INPUTS`: which rows of its sheet's DataFrame it keeps (an
+    error finding on one of its inputs leaves a row, or a form's fields, out), and how many each file
+    left out."""
+    table = {s.name for s in schema.TABLE_SHEETS}
+    bad_rows: dict[str, set[tuple[str, int, str]]] = {}
+    bad_fields: dict[str, set[tuple[str, str]]] = {}
+    for f in batch.findings:
+        if f.severity is not Severity.ERROR or not f.column or not f.sheet:
+            continue
+        if f.sheet in table and f.row is not None:
+            bad_rows.setdefault(f.sheet, set()).add((f.file, int(f.row), f.column))
+        else:
+            bad_fields.setdefault(f.sheet, set()).add((f.file, f.column))
+    keep: dict[str, pd.Series] = {}
+    counts: dict[str, pd.Series] = {}
+    for g in schema.FIGURE_INPUTS:
+        df = batch.tables[g.sheet]
+        if g.sheet in table:
+            bad = bad_rows.get(g.sheet, set())
+            hit = [any((file, int(row), label) in bad for label in g.fields) if bad and not pd.isna(row) else False
+                   for file, row in zip(df[schema.FILE_COL], df[schema.ROW_COL], strict=True)]
+        else:
+            bad_f = bad_fields.get(g.sheet, set())
+            hit = [any((file, label) in bad_f for label in g.fields) for file in df[schema.FILE_COL]]
+        out = pd.Series(hit, index=df.index, dtype=bool)
+        keep[g.name] = ~out
+        per_file = out.groupby(df[schema.FILE_COL]).sum() if len(df) else pd.Series(dtype="int64")
+        counts[g.name] = per_file.reindex(files, fill_value=0).astype("int64")
+    return keep, counts
 
 
 def branch_base(batch: Batch) -> pd.DataFrame:
@@ -127,33 +211,37 @@ def branch_base(batch: Batch) -> pd.DataFrame:
 
     roster, promises, acts = t["党员名册"], t["公开承诺"], t["活动记录"]
     concerns = t["民情台账"]
+    ok, left_out = _left_out(batch, out.index)  # rows kept by each group of figures (schema.FIGURE_INPUTS)
     current = ~departed(roster)  # a departure record (备注 转出、去世…) stays in the roster, uncounted
-    out["党员数"] = size("党员名册", current)
-    out["预备党员数"] = size("党员名册", current & (roster["党员类别"] == "预备党员"))
-    out["流动党员数"] = size("党员名册", current & (roster["是否流动党员"] == "是"))
-    out["承诺数"] = size("公开承诺")
-    out["已兑现承诺数"] = size("公开承诺", promises["完成情况"] == "已完成")
-    out["超期承诺数"] = size("公开承诺", schema.DEADLINE["公开承诺"].overdue(promises, batch.period_end))
-    out["活动次数"] = size("活动记录")
-    both = acts["应参加人数"].notna() & acts["实际参加人数"].notna()  # the rate needs both of a row
+    out["党员数"] = size("党员名册", current & ok["党员"])
+    out["预备党员数"] = size("党员名册", current & ok["预备党员"] & (roster["党员类别"] == "预备党员"))
+    out["流动党员数"] = size("党员名册", current & ok["流动党员"] & (roster["是否流动党员"] == "是"))
+    out["承诺数"] = size("公开承诺", ok["承诺"])
+    out["已兑现承诺数"] = size("公开承诺", ok["承诺"] & (promises["完成情况"] == "已完成"))
+    out["超期承诺数"] = size("公开承诺", ok["超期承诺"] & schema.DEADLINE["公开承诺"].overdue(promises, batch.period_end))
+    out["活动次数"] = size("活动记录", ok["活动"])
+    both = ok["参学"] & acts["应参加人数"].notna() & acts["实际参加人数"].notna()  # the rate needs both of a row
     out["应参加人次"] = total("活动记录", "应参加人数", both).astype("int64")
     out["实际参加人次"] = total("活动记录", "实际参加人数", both).astype("int64")
-    out["学时合计"] = total("活动记录", "学时")
+    out["学时合计"] = total("活动记录", "学时", ok["学时"])
     out["办实事项目数"] = size("为民办实事")
-    out["投入资金（万元）"] = total("为民办实事", "投入资金（万元）")
-    out["争取上级资金（万元）"] = total("为民办实事", "其中争取上级资金（万元）")
-    out["受益户数"] = total("为民办实事", "受益户数").astype("int64")
-    out["民情件数"] = size("民情台账")
-    out["已办结件数"] = size("民情台账", concerns["办结日期"].notna())
-    out["超期未办结件数"] = size("民情台账", schema.DEADLINE["民情台账"].overdue(concerns, batch.period_end))
+    out["投入资金（万元）"] = total("为民办实事", "投入资金（万元）", ok["投入资金"])
+    out["争取上级资金（万元）"] = total("为民办实事", "其中争取上级资金（万元）", ok["投入资金"])
+    out["受益户数"] = total("为民办实事", "受益户数", ok["受益户"]).astype("int64")
+    out["民情件数"] = size("民情台账", ok["民情"])
+    out["已办结件数"] = size("民情台账", ok["民情"] & concerns["办结日期"].notna())
+    out["超期未办结件数"] = size("民情台账", ok["超期民情"] & schema.DEADLINE["民情台账"].overdue(concerns, batch.period_end))
     out["示范岗数"] = size("示范岗")
-    votes = t["考核测评"].set_index(schema.FILE_COL).reindex(out.index)
+    form = t["考核测评"]
+    votes = form.set_index(schema.FILE_COL).reindex(out.index)
+    kept = {name: pd.Series(ok[name].to_numpy(), index=form[schema.FILE_COL]).reindex(out.index, fill_value=True)
+            for name in ("五个好", "测评")}
     five = votes[list(FIVE)].astype("Float64")
-    complete = five.notna().all(axis=1)
+    complete = five.notna().all(axis=1) & kept["五个好"]
     out["五个好得分合计"] = [(_fsum(r) if ok else 0.0) for r, ok in zip(five.to_numpy(), complete, strict=True)]
     out["五个好得分支部数"] = complete.astype("int64").to_numpy()
     cast = votes[["满意票", "基本满意票", "民主测评参评人数"]]
-    usable = cast.notna().all(axis=1) & (cast["民主测评参评人数"].fillna(0) > 0)
+    usable = cast.notna().all(axis=1) & (cast["民主测评参评人数"].fillna(0) > 0) & kept["测评"]
     out["满意及基本满意票"] = (cast["满意票"].fillna(0) + cast["基本满意票"].fillna(0)).where(usable, 0).astype("int64")
     out["测评参评人数"] = cast["民主测评参评人数"].fillna(0).where(usable, 0).astype("int64")
     results = batch.results
@@ -170,10 +258,13 @@ def branch_base(batch: Batch) -> pd.DataFrame:
             warnings[f.branch_code] = warnings.get(f.branch_code, 0) + 1
     out["错误数"] = [errors.get(c, 0) for c in out[schema.CODE_COL]]
     out["警告数"] = [warnings.get(c, 0) for c in out[schema.CODE_COL]]
+    for g in schema.FIGURE_INPUTS:
+        out[g.left_out] = left_out[g.name].to_numpy()
     scores = [branch_score(row, batch.settings) for _, row in out.iterrows()]
     out["综合得分合计"] = [s if s is not None else 0.0 for s in scores]
     out["综合得分支部数"] = [0 if s is None else 1 for s in scores]
-    out = out.join(tally_base(batch, out.index, current))
+    # the 分项统计 counts split the figures as shown: the same members and commitments
+    out = out.join(tally_base(batch, out.index, current & ok["党员"], kept={"公开承诺": ok["承诺"]}))
     return out.reset_index(drop=True)
 
 
@@ -183,13 +274,11 @@ def _ratio(num: float, den: float) -> float | None:
 
 def branch_score(base: pd.Series, settings: Settings) -> float | None:
     """综合得分 of one branch from its base columns (see the module docstring)."""
-    parts: dict[str, float | None] = {
-        "五个好得分": _ratio(base["五个好得分合计"], base["五个好得分支部数"]),
-    }
-    for name in ("承诺兑现率", "参学率", "办结率", "测评满意率", "填报完整率"):
+    parts: dict[str, float | None] = {}
+    for name in SCORE_PARTS:
         f = FIGURE[name]
-        rate = _ratio(base[f.num], base[f.den])
-        parts[name] = None if rate is None else rate * 100
+        value = _ratio(base[f.num], base[f.den])
+        parts[name] = None if value is None else value * 100 if f.kind == "rate" else value
     weighed = [(settings.weights.get(k, 0.0), v) for k, v in parts.items() if v is not None]
     weight = math.fsum(w for w, _ in weighed)
     if not weight:
@@ -225,11 +314,44 @@ def group_sum(base: pd.DataFrame, key: str | None) -> pd.DataFrame:
     cols = list(FIGURE_BASE)
     # The tally columns are whole counts, so a plain float sum of them is exact; fsum (a Python loop
     # per cell) is kept for the amounts and would cost seconds over a county's 126 tally columns.
-    counts = base[list(TALLY_COLUMNS)].astype("float64")
+    counts = base.reindex(columns=[*LEFT_OUT_COLUMNS, *TALLY_COLUMNS], fill_value=0).astype("float64")
     if key is None:
         sums = pd.DataFrame({c: [_fsum(base[c])] for c in cols})
         return pd.concat([sums, counts.sum().to_frame().T], axis=1)
     return base.groupby(key, sort=False)[cols].agg(_fsum).join(counts.groupby(base[key], sort=False).sum())
+
+
+def left_out_findings(findings: Sequence[Finding]) -> dict[tuple[str, str], list[Finding]]:
+    """(branch code, group of schema.FIGURE_INPUTS) → the error findings that left its rows out."""
+    groups: dict[tuple[str, str], list[str]] = {}
+    for g in schema.FIGURE_INPUTS:
+        for label in g.fields:
+            groups.setdefault((g.sheet, label), []).append(g.name)
+    out: dict[tuple[str, str], list[Finding]] = {}
+    for f in findings:
+        if f.severity is Severity.ERROR and f.branch_code:
+            for name in groups.get((f.sheet, f.column), ()):
+                out.setdefault((f.branch_code, name), []).append(f)
+    return out
+
+
+def unverified(base: pd.DataFrame) -> list[tuple[str, ...]]:
+    """For each branch row of ``base``: the figures computed with inputs left out (待核实), in the order
+    of 支部汇总, 综合得分 when one of its parts is among them."""
+    hit: dict[str, Any] = {}
+    for g in schema.FIGURE_INPUTS:
+        if g.left_out in base:
+            flag = base[g.left_out].to_numpy(dtype="float64") > 0
+            for f in g.figures:
+                hit[f] = hit[f] | flag if f in hit else flag
+    parts = [hit[p] for p in SCORE_PARTS if p in hit]
+    if parts:
+        hit["综合得分"] = np.logical_or.reduce(parts)
+    order = [f.name for f in FIGURES if f.name in hit]
+    if not order:
+        return [()] * len(base)
+    grid = np.column_stack([hit[f] for f in order])
+    return [tuple(f for f, on in zip(order, row, strict=True) if on) if row.any() else () for row in grid]
 
 
 def summarise(base: pd.DataFrame, settings: Settings) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
@@ -238,8 +360,12 @@ def summarise(base: pd.DataFrame, settings: Settings) -> tuple[pd.DataFrame, pd.
     figs = figures(base)
     for c in figs.columns:
         by_branch[c] = figs[c]
-    by_branch["排名"] = by_branch["综合得分"].rank(ascending=False, method="min").astype("Int64")
-    by_branch["等次"] = [grade(s, settings) for s in by_branch["综合得分"]]
+    flagged = unverified(base)
+    ranked = ["综合得分" not in f for f in flagged]
+    by_branch["排名"] = by_branch["综合得分"].where(ranked).rank(ascending=False, method="min").astype("Int64")
+    by_branch["等次"] = [grade(s, settings) if ok or s is None or pd.isna(s) else schema.UNVERIFIED
+                       for s, ok in zip(by_branch["综合得分"], ranked, strict=True)]
+    by_branch[UNVERIFIED_COL] = ["、".join(f) for f in flagged]
     by_branch = by_branch.sort_values([schema.CODE_COL], kind="stable").reset_index(drop=True)
 
     order = [t for t in schema.ORG_TYPES if t in set(base["党组织类型"])]

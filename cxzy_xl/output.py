@@ -14,7 +14,16 @@ from typing import Any
 import pandas as pd
 
 from . import schema
-from .aggregate import BASE_COLUMNS, submissions
+from .aggregate import (
+    BASE_COLUMNS,
+    DISPLAYS,
+    FIGURE,
+    FIGURES,
+    SCORE_PARTS,
+    UNVERIFIED_COL,
+    left_out_findings,
+    submissions,
+)
 from .files import AUTHOR, NameSet, atomic, safe_filename
 from .findings import Finding, Severity, for_reading
 from .groups import GROUP_SHEET, group_findings, group_table
@@ -63,13 +72,20 @@ class Styles:
         }
 
 
+def finding_rows(findings: Sequence[Finding], every: bool = False) -> list[Finding]:
+    """问题清单's rows in order: :func:`~cxzy_xl.findings.for_reading`, or with ``every`` each finding,
+    errors first."""
+    if not every:
+        return for_reading(findings)
+    return sorted(findings, key=lambda f: (f.severity is not Severity.ERROR, f.severity is Severity.INFO))
+
+
 def write_findings_sheet(wb: Any, st: Styles, findings: Sequence[Finding], name: str = schema.FINDINGS_SHEET,
                          every: bool = False, mask: bool = False) -> Any:
     """The problem list: errors and warnings one row each, then normalisations summarised per column
     (:func:`~cxzy_xl.findings.for_reading`); ``every`` lists every finding instead, errors still first.
     ``mask``: 身份证号 and phone numbers in findings masked as in the detail sheets."""
-    rows = for_reading(findings) if not every else \
-        sorted(findings, key=lambda f: (f.severity is not Severity.ERROR, f.severity is Severity.INFO))
+    rows = finding_rows(findings, every)
     if mask:
         rows = [masked_finding(f) for f in rows]
     ws = wb.add_worksheet(name)
@@ -128,10 +144,9 @@ def write_findings(findings: Sequence[Finding], path: str | os.PathLike[str], ev
 
 # --- the result workbook (汇总表) -------------------------------------------------------------
 
-RATE_FIGURES = ("承诺兑现率", "参学率", "办结率", "测评满意率", "填报完整率")
+RATE_FIGURES = tuple(f.name for f in FIGURES if f.display_key == "pct")
 OVERDUE_FIGURES = ("超期承诺数", "超期未办结件数")
-SCORE_FIGURES = ("五个好得分", "综合得分")
-AMOUNT_FIGURES = ("学时合计", "投入资金（万元）", "争取上级资金（万元）")
+UNVERIFIED_FILL = "#FCE4D6"  # 待核实: a figure computed with inputs left out
 TEXT_FIGURES = (schema.CODE_COL, "党组织名称", "党组织类型", "等次", "单位名称", "报送情况", "督导组", "联系领导", "联系支部")
 
 
@@ -187,19 +202,25 @@ class ResultStyles(Styles):
             ("pct", '+0.0"个百分点";-0.0"个百分点";0.0"个百分点"'), ("ratio", "+0.0%;-0.0%;0.0%"))}
         self.plain = {"int": fmt(num_format="#,##0", **border), "num": fmt(num_format="#,##0.00", **border),
                       "pct": fmt(num_format="0.0%", **border), "score": fmt(num_format="0.0", **border)}
+        # a figure's cell by its declared display (aggregate.DISPLAYS): plain, in the 合计 row, 待核实
+        unverified = {"bg_color": UNVERIFIED_FILL, "font_color": "#7F3F00", "italic": True, **border}
+        self.figure = {(key, variant): fmt(num_format=d.num_format, **style)
+                       for key, d in DISPLAYS.items()
+                       for variant, style in (("", border), ("total", total), ("unverified", unverified))}
+        self.unverified_text = fmt(**unverified)
+        self.link = fmt(font_color="#0563C1", underline=1, text_wrap=True, **border)
 
-    def for_figure(self, name: str, total: bool = False) -> Any:
-        if name in RATE_FIGURES:
-            return self.total_pct if total else self.pct
-        if name in SCORE_FIGURES or name == "上期综合得分":
-            return self.total_score if total else self.score
-        if name in AMOUNT_FIGURES:
-            return self.total_num if total else self.num
+    def for_figure(self, name: str, total: bool = False, unverified: bool = False) -> Any:
+        variant = "unverified" if unverified else "total" if total else ""
+        if name == "上期综合得分":
+            return self.figure[("score", variant)]
         if name == "联系支部":
             return self.wrap
-        if name in TEXT_FIGURES:
-            return self.total_text if total else self.text
-        return self.total_int if total else self.int
+        if name in TEXT_FIGURES or name == UNVERIFIED_COL:
+            return self.unverified_text if unverified else self.total_text if total else self.text
+        if name in FIGURE and FIGURE[name].kind not in ("rank", "grade"):
+            return self.figure[(FIGURE[name].display_key, variant)]
+        return self.figure[("int", variant)]
 
 
 # Wide tables print on A4 landscape at a fixed scale across as many pages as they need, never shrunk
@@ -270,7 +291,11 @@ def _figure_width(name: str) -> float:
 
 
 def _write_figure_table(wb: Any, st: ResultStyles, name: str, title: str, df: pd.DataFrame,
-                        total: pd.DataFrame | None, freeze_cols: int, title_cols: int = 1, unit: str = "") -> Any:
+                        total: pd.DataFrame | None, freeze_cols: int, title_cols: int = 1, unit: str = "",
+                        marks: dict[tuple[int, str], str] | None = None, links: dict[int, str] | None = None) -> Any:
+    """A figure table; ``marks`` (row of ``df``, column) → the comment of a 待核实 cell, ``links`` (row of
+    ``df``) → where in 问题清单 its 待核实项目 cell leads."""
+    marks, links = marks or {}, links or {}
     ws = wb.add_worksheet(name)
     cols = list(df.columns)
     widths = [_figure_width(col) for col in cols]
@@ -284,7 +309,16 @@ def _write_figure_table(wb: Any, st: ResultStyles, name: str, title: str, df: pd
     for r, row in enumerate(body, start=2):
         is_total = total is not None and len(total) > 0 and r == len(body) + 1
         for c, v in enumerate(row):
-            write_cell(ws, r, c, v, st.for_figure(cols[c], total=is_total))
+            note = None if is_total else marks.get((r - 2, cols[c]))
+            fmt = st.for_figure(cols[c], total=is_total, unverified=note is not None)
+            if note is not None and cols[c] == "排名" and is_missing(v):
+                ws.write_string(r, c, schema.UNVERIFIED, fmt)  # unranked until the branch resubmits
+            elif cols[c] == UNVERIFIED_COL and v and (r - 2) in links:
+                ws.write_url(r, c, links[r - 2], st.link, string=str(v), tip="到问题清单查看未计入的原因")
+            else:
+                write_cell(ws, r, c, v, fmt)
+            if note is not None:
+                ws.write_comment(r, c, note, {"x_scale": 3, "y_scale": 2, "font_name": FONT})
     last = len(df) + 1
     if len(df):
         for col in cols:
@@ -664,6 +698,49 @@ def write_result(summary: Summary, path: str | os.PathLike[str] | None = None, m
     return target.path
 
 
+NAMED_FINDINGS = 5  # findings a 待核实 cell's comment names before “等”
+
+
+def _unverified_marks(df: pd.DataFrame, findings: Sequence[Finding], mask: bool,
+                      every: bool) -> tuple[dict[tuple[int, str], str], dict[int, str]]:
+    """支部汇总's 待核实 cells: each figure computed with inputs left out, its comment naming the
+    findings that left them out; 排名 and 等次 of an unranked 综合得分; and each such row's link to its
+    branch's first row in 问题清单."""
+    if UNVERIFIED_COL not in df or not df[UNVERIFIED_COL].astype(bool).any():
+        return {}, {}
+    by_group = left_out_findings(findings)
+    first: dict[str, int] = {}
+    for i, f in enumerate(finding_rows(findings, every)):
+        first.setdefault(f.branch_code, i + 2)  # 问题清单's header is row 1
+    marks: dict[tuple[int, str], str] = {}
+    links: dict[int, str] = {}
+    for i, (code, flagged) in enumerate(zip(df[schema.CODE_COL], df[UNVERIFIED_COL], strict=True)):
+        if not flagged:
+            continue
+        names = str(flagged).split("、")
+        for figure in names:
+            g = schema.INPUTS_OF.get(figure)
+            if g is None:  # 综合得分: one of its parts
+                parts = "、".join(n for n in names if n in SCORE_PARTS)
+                marks[(i, figure)] = f"{schema.UNVERIFIED}：{parts}有数据未计入，综合得分按其余数据计算，暂不排名、不评等次；" \
+                                     "改正后重新报送即可参加排名"
+                continue
+            found = [masked_finding(f) if mask else f for f in by_group.get((str(code), g.name), [])]
+            lines = [f"{f.sheet}!{f.cell}：{f.message}" for f in found[:NAMED_FINDINGS]]
+            more = f"\n……等{len(found)}处" if len(found) > NAMED_FINDINGS else ""
+            marks[(i, figure)] = f"{schema.UNVERIFIED}：以下有错误的{'项' if g.sheet in FORM_NAMES else '行'}未计入本数字，" \
+                                 "改正后重新报送：\n" + "\n".join(lines) + more
+        if "综合得分" in names:
+            for col in ("排名", "等次"):
+                marks[(i, col)] = marks[(i, "综合得分")]
+        if str(code) in first:
+            links[i] = f"internal:'{schema.FINDINGS_SHEET}'!A{first[str(code)]}"
+    return marks, links
+
+
+FORM_NAMES = frozenset(s.name for s in schema.FORM_SHEETS)
+
+
 def _draw_result(tmp: Path, summary: Summary, mask: bool, generated_at: dt.datetime,
                  progress: Callable[[int, int], None] | None, every_finding: bool = False) -> None:
     rollup = summary.by_unit is not None
@@ -675,7 +752,9 @@ def _draw_result(tmp: Path, summary: Summary, mask: bool, generated_at: dt.datet
     for name, df, total, title_cols in figure_tables(summary.by_branch, summary.by_unit, summary.by_type,
                                                      summary.total):
         freeze = 3 if name == schema.BRANCHES_SHEET else 1
-        _write_figure_table(wb, st, name, f"{name}（{period}）", df, total, freeze, title_cols, header)
+        marks, links = _unverified_marks(df, summary.findings, mask, every_finding) \
+            if name == schema.BRANCHES_SHEET else ({}, {})
+        _write_figure_table(wb, st, name, f"{name}（{period}）", df, total, freeze, title_cols, header, marks, links)
     groups = None if rollup else group_table(summary)
     if groups is not None:
         _write_figure_table(wb, st, GROUP_SHEET, f"{GROUP_SHEET}（{period}）", groups, None, 1, 1, header)

@@ -28,7 +28,7 @@ from typing import Any
 import pandas as pd
 
 from . import schema
-from .aggregate import BASE_COLUMNS, FIGURE, FIGURE_BASE, summarise, unit_rows
+from .aggregate import BASE_COLUMNS, FIGURE, FIGURE_BASE, LEFT_OUT_COLUMNS, summarise, unit_rows
 from .files import safe_filename
 from .findings import Code, Finding, Severity, make
 from .history import with_rank
@@ -196,8 +196,10 @@ def open_result(path: str | os.PathLike[str]) -> tuple[ChildResult, RawBook]:
     # A result written before the 分项统计 counts existed (contract 1) rolls up all the same: its
     # figures are complete, only those counts are missing and count 0, which the office is told once.
     older = [c for c in TALLY_COLUMNS if c not in base.columns]
-    if older:
-        base = pd.concat([base, pd.DataFrame(0.0, index=base.index, columns=older)], axis=1)
+    # Before contract 1.2 nothing was left out of a figure: those counts are 0.
+    absent = older + [c for c in LEFT_OUT_COLUMNS if c not in base.columns]
+    if absent:
+        base = pd.concat([base, pd.DataFrame(0.0, index=base.index, columns=absent)], axis=1)
     for c in BASE_COLUMNS:
         base[c] = pd.to_numeric(base[c], errors="coerce").fillna(0).astype("float64")
     findings: list[Finding] = [*_check_digest(data, meta, path.name),
@@ -340,7 +342,9 @@ def _compare(raw: RawSheet | None, name: str, cols: list[str], expected: list[li
         return [_edited(file, name, f"“{name}”工作表的表头“{key}”已被改动或删除，无法与数据表核对")]
     heads = [_text(v).strip() for v in raw.rows[header_at]]
     at = {h: c for c, h in reversed(list(enumerate(heads))) if h}
-    out = [_edited(file, name, f"“{name}”工作表缺少“{col}”列") for col in cols if col not in at]
+    # a column added since (one that says nothing for this result) is not an edit
+    said = {col for c, col in enumerate(cols) if any(not _is_blank_figure(row[c]) and row[c] != "" for row in expected)}
+    out = [_edited(file, name, f"“{name}”工作表缺少“{col}”列") for col in cols if col not in at and col in said]
     seen = [(r, row) for r, row in enumerate(raw.rows[header_at + 1:], start=header_at + 1)
             if any(not is_blank(v) for v in row)]
     key_col = at[key]
@@ -390,8 +394,8 @@ def _is_blank_figure(v: Any) -> bool:
 
 def _same(cell: Any, wanted: Any) -> bool:
     """Counts exactly, other figures to 15 significant digits, text without surrounding spaces."""
-    if _is_blank_figure(wanted):
-        return _is_blank_figure(cell) or _text(cell).strip() == ""
+    if _is_blank_figure(wanted):  # an unranked branch's 排名 reads 待核实
+        return _is_blank_figure(cell) or _text(cell).strip() in ("", schema.UNVERIFIED)
     if isinstance(wanted, str):
         return _text(cell).strip() == wanted.strip()
     x, w = _number(cell), float(wanted)

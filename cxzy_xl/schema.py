@@ -621,6 +621,48 @@ DEADLINES = (
 )
 DEADLINE = {d.sheet: d for d in DEADLINES}
 
+# --- what each figure is computed from ---------------------------------------------------------
+# A row (table sheet) or field (form sheet) with an error finding on one of a group's inputs is left
+# out of that group's figures, and only those: the figure is computed from the valid inputs, marked
+# 待核实, and 数据 carries how many were left out (``<name>待核实数``), so a roll-up knows too.
+
+
+@dataclass(frozen=True)
+class Inputs:
+    """The ``fields`` of ``sheet`` the ``figures`` are computed from. Figures of one rate (its
+    numerator, its denominator, the rate) share one group, so they leave out the same rows."""
+
+    name: str
+    sheet: str
+    fields: tuple[str, ...]
+    figures: tuple[str, ...]
+
+    @property
+    def left_out(self) -> str:
+        """数据's column: how many rows (or, on a form, fields' forms) this group left out."""
+        return f"{self.name}待核实数"
+
+
+FIGURE_INPUTS: tuple[Inputs, ...] = (
+    Inputs("党员", "党员名册", ("姓名",), ("党员数",)),
+    Inputs("预备党员", "党员名册", ("姓名", "党员类别"), ("预备党员数",)),
+    Inputs("流动党员", "党员名册", ("姓名", "是否流动党员"), ("流动党员数",)),
+    Inputs("承诺", "公开承诺", ("完成情况", "实际完成日期"), ("承诺数", "已兑现承诺数", "承诺兑现率")),
+    Inputs("超期承诺", "公开承诺", ("计划完成日期", "完成情况"), ("超期承诺数",)),
+    Inputs("活动", "活动记录", ("活动日期",), ("活动次数",)),
+    Inputs("参学", "活动记录", ("应参加人数", "实际参加人数"), ("应参加人次", "实际参加人次", "参学率")),
+    Inputs("学时", "活动记录", ("学时",), ("学时合计",)),
+    Inputs("投入资金", "为民办实事", ("投入资金（万元）", "其中争取上级资金（万元）"), ("投入资金（万元）", "争取上级资金（万元）")),
+    Inputs("受益户", "为民办实事", ("受益户数",), ("受益户数",)),
+    Inputs("民情", "民情台账", ("登记日期", "办结日期"), ("民情件数", "已办结件数", "办结率")),
+    Inputs("超期民情", "民情台账", ("办结时限", "办结日期"), ("超期未办结件数",)),
+    Inputs("五个好", "考核测评", ("领导班子好", "党员队伍好", "工作机制好", "工作业绩好", "群众反映好"), ("五个好得分",)),
+    Inputs("测评", "考核测评", ("民主测评参评人数", "满意票", "基本满意票", "不满意票"), ("测评满意率",)),
+)
+INPUTS_OF = {f: g for g in FIGURE_INPUTS for f in g.figures}
+UNVERIFIED = "待核实"  # the mark of a figure computed with inputs left out
+
+
 # --- quarter after quarter -------------------------------------------------------------------
 # A roster row whose 备注 says the member left (转出、去世…) records the departure: the member is not
 # missing from the roster (MEMBER_GONE), is not counted among the branch's members, and is not
@@ -722,6 +764,9 @@ def _check_one_off_names() -> None:
         if (d.done is None) != (f.kind is Kind.DATE) or (d.done is not None and d.done not in f.allowed):
             raise ValueError(f"{d!r} does not match {d.sheet}.{d.column}")
     roster.field(ROSTER_NOTE)
+    for g in FIGURE_INPUTS:
+        for label in g.fields:
+            BRANCH_SHEET[g.sheet].field(label)
 
     def check_open(sheet: Sheet, o: Open | None) -> None:
         if o is None:

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import datetime as dt
 import itertools
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -59,10 +59,11 @@ class Source:
     _rows: dict[str, np.ndarray] = field(default_factory=dict)
 
     @classmethod
-    def of(cls, batch: Batch, files: Sequence[str], current: pd.Series | None = None) -> Source:
-        tables = dict(batch.tables)
+    def of(cls, batch: Batch, files: Sequence[str], current: pd.Series | None = None,
+           kept: Mapping[str, pd.Series] | None = None) -> Source:
+        tables = {name: df[kept[name].to_numpy()] if kept and name in kept else df for name, df in batch.tables.items()}
         roster = tables[schema.ROSTER_SHEET]
-        tables[schema.ROSTER_SHEET] = current_members(roster) if current is None else roster[current.to_numpy()]
+        tables[schema.ROSTER_SHEET] = current_members(roster) if current is None else batch.tables[schema.ROSTER_SHEET][current.to_numpy()]
         return cls(batch, pd.Index(list(files), name=schema.FILE_COL), tables)
 
     def rows(self, sheet: str) -> np.ndarray:
@@ -287,10 +288,12 @@ if len(set(TALLY_COLUMNS)) != len(TALLY_COLUMNS):
     raise ValueError("two breakdowns in TALLIES give the same column name")
 
 
-def tally_base(batch: Batch, files: Sequence[str], current: pd.Series | None = None) -> pd.DataFrame:
+def tally_base(batch: Batch, files: Sequence[str], current: pd.Series | None = None,
+               kept: Mapping[str, pd.Series] | None = None) -> pd.DataFrame:
     """The :data:`TALLY_COLUMNS` of each used submission ``files`` (来源文件, in that order), indexed by
-    them. ``current``: which roster rows are current members, when the caller has it already."""
-    src = Source.of(batch, files, current)
+    them. ``current``: which roster rows are current members, when the caller has it already; ``kept``:
+    per sheet, the rows its counts may take (those a figure they split leaves out are not split)."""
+    src = Source.of(batch, files, current, kept)
     parts = [t.count(src) for t in TALLIES]
     return pd.concat(parts, axis=1) if parts else pd.DataFrame(index=src.files)
 

@@ -159,3 +159,13 @@ def write_quarter(folder: Path, branches: list[Branch], data: dict[str, dict], c
         if b.code not in skip:
             write_branch_workbook(inbox / branch_filename(b), b, committee=committee, period=period, data=data[b.code])
     return inbox, reg
+
+
+def valid_rows(batch, sheet: str, fields) -> pd.DataFrame:  # type: ignore[name-defined]  # noqa: F821
+    """The rows of ``batch[sheet]`` with no error finding on any of ``fields``: what a figure computed
+    from those fields may count (contract 1.2), worked out here without the aggregation code."""
+    bad = {(f.file, f.row) for f in batch.findings
+           if f.severity.value == "error" and f.sheet == sheet and f.column in set(fields) and f.row is not None}
+    df = batch[sheet]
+    keep = [(file, int(row)) not in bad for file, row in zip(df["来源文件"], df["来源行"], strict=True)]
+    return df[keep]

@@ -11,7 +11,7 @@ import openpyxl
 import pandas as pd
 import pytest
 from click.testing import CliRunner
-from helpers import clean_data, two_townships, write_clean
+from helpers import clean_data, two_townships, valid_rows, write_clean
 
 from cxzy_xl import schema
 from cxzy_xl.aggregate import FIGURES, aggregate, summarise
@@ -58,7 +58,7 @@ def test_the_headers_are_the_issues():
 def test_one_branch_counted_by_hand(tmp_path):
     s = aggregate(read_folder(inbox(tmp_path, T001=branch("T001", "石门村党支部")), isolate=False))
     row = s.by_branch.iloc[0]
-    assert list(s.by_branch.columns) == ["党组织编码", "党组织名称", "党组织类型", *FIGURE_HEADERS, "报送情况"]
+    assert list(s.by_branch.columns) == ["党组织编码", "党组织名称", "党组织类型", *FIGURE_HEADERS, "待核实项目", "报送情况"]
     expected = {"党员数": 3, "预备党员数": 1, "流动党员数": 0, "承诺数": 2, "已兑现承诺数": 1, "承诺兑现率": 0.5,
                 "超期承诺数": 0, "活动次数": 2, "应参加人次": 6, "实际参加人次": 5, "参学率": 5 / 6, "学时合计": 3.5,
                 "办实事项目数": 1, "投入资金（万元）": 12.5, "争取上级资金（万元）": 8.0, "受益户数": 120, "民情件数": 2,
@@ -134,7 +134,7 @@ def test_result_workbook_sheets_and_headers(township):
     meta = dict(wb["_meta"].values)
     assert (meta["template_id"], meta["level"], meta["report_period"], meta["unit"]) == ("cxzy-result", "1", "2011Q2", "德新镇党委")
     ws = wb["支部汇总"]
-    assert [c.value for c in ws[2]] == ["党组织编码", "党组织名称", "党组织类型", *FIGURE_HEADERS, "报送情况"]
+    assert [c.value for c in ws[2]] == ["党组织编码", "党组织名称", "党组织类型", *FIGURE_HEADERS, "待核实项目", "报送情况"]
     assert ws.freeze_panes == "D3" and ws.auto_filter.ref.startswith("A2")
     assert ws.page_setup.orientation == "landscape" and ws.page_setup.paperSize == 9
     assert ws.print_title_rows == "$1:$2"
@@ -213,13 +213,12 @@ def test_rollup_equals_aggregating_all_branches_at_once(county):
     pd.testing.assert_frame_equal(up.by_type.reset_index(drop=True), direct_by_type.reset_index(drop=True))
     pd.testing.assert_frame_equal(up.total, direct_total)
     # and against the raw rows, counted independently of the aggregation code
-    rosters = [t[0]["党员名册"] for t in towns]
-    acts = pd.concat([t[0]["活动记录"] for t in towns])
+    acts = pd.concat([valid_rows(t[0], "活动记录", ("应参加人数", "实际参加人数")) for t in towns])
     both = acts.dropna(subset=["应参加人数", "实际参加人数"])
     total = up.total.iloc[0]
-    assert total["党员数"] == sum(len(r) for r in rosters)
+    assert total["党员数"] == sum(len(valid_rows(t[0], "党员名册", ("姓名",))) for t in towns)
     assert total["参学率"] == int(both["实际参加人数"].sum()) / int(both["应参加人数"].sum())
-    projects = pd.concat([t[0]["为民办实事"] for t in towns])
+    projects = pd.concat([valid_rows(t[0], "为民办实事", ("投入资金（万元）", "其中争取上级资金（万元）")) for t in towns])
     assert total["投入资金（万元）"] == pytest.approx(projects["投入资金（万元）"].sum(), abs=1e-9)
     units = up.by_unit.set_index("单位名称")
     assert list(units.index) == ["德新镇党委", "古河乡党委"]

@@ -4,6 +4,7 @@ import datetime as dt
 import random
 from pathlib import Path
 
+import pandas as pd
 import pytest
 from click.testing import CliRunner
 
@@ -151,9 +152,11 @@ def test_quarter_two_ranks_beside_quarter_one(two):
     before = two.summary.by_branch.set_index("党组织编码")
     both = sorted(set(two.files) & set(two.next.files))
     assert len(both) == 15
-    for code in both:
-        assert by_branch.loc[code, "上期排名"] == before.loc[code, "排名"]
-        assert by_branch.loc[code, "排名变化"] == before.loc[code, "排名"] - by_branch.loc[code, "排名"]
+    for code in both:  # an unranked branch (综合得分 待核实) has no rank, and so no change
+        was, now = before.loc[code, "排名"], by_branch.loc[code, "排名"]
+        assert pd.isna(by_branch.loc[code, "上期排名"]) if pd.isna(was) else by_branch.loc[code, "上期排名"] == was
+        change = by_branch.loc[code, "排名变化"]
+        assert pd.isna(change) if pd.isna(was) or pd.isna(now) else change == was - now
     assert (by_branch["排名变化"] != 0).sum() > 3  # ranks move
     import openpyxl
 

@@ -18,7 +18,7 @@ import pytest
 import report_templates  # tools/report_templates.py (tests/conftest.py puts tools/ on sys.path)
 from click.testing import CliRunner
 from docx.shared import Pt
-from helpers import two_townships, write_quarter
+from helpers import two_townships, valid_rows, write_quarter
 from hypothesis import given
 from hypothesis import strategies as st
 
@@ -209,8 +209,9 @@ def test_the_county_documents_speak_of_the_townships(county):
     said = text(county["reports"].summary)
     notice = text(county["reports"].notice)
     branches_n = sum(len(t[0].tables["基本信息"]) for t in towns)
-    promises = sum(len(t[0].tables["公开承诺"]) for t in towns)
-    kept = sum(int((t[0].tables["公开承诺"]["完成情况"] == "已完成").sum()) for t in towns)
+    counted = [valid_rows(t[0], "公开承诺", ("完成情况", "实际完成日期")) for t in towns]
+    promises = sum(len(c) for c in counted)
+    kept = sum(int((c["完成情况"] == "已完成").sum()) for c in counted)
     assert "全县2个乡镇共有党支部" in said and f"本期已报送{branches_n}个" in said
     assert f"共作出公开承诺{promises}项" in said and f"兑现率{pct(kept, promises)}" in said
     assert "各乡镇：" in notice

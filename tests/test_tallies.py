@@ -5,6 +5,7 @@ result without the counts still rolling up, and the 分项统计 sheet."""
 import dataclasses
 import datetime as dt
 import importlib
+from dataclasses import replace
 from pathlib import Path
 
 import openpyxl
@@ -12,9 +13,10 @@ import pandas as pd
 import pytest
 from helpers import clean_data, two_townships, write_clean
 
-from cxzy_xl.aggregate import FIGURE_BASE, aggregate
+from cxzy_xl.aggregate import FIGURE_BASE, LEFT_OUT_COLUMNS, aggregate, summarise
 from cxzy_xl.demo import make_demo
 from cxzy_xl.findings import Code
+from cxzy_xl.history import compared
 from cxzy_xl.normalize import id_check_digit
 from cxzy_xl.output import write_result
 from cxzy_xl.pipeline import read_folder
@@ -274,7 +276,11 @@ def test_a_county_rollup_gives_the_totals_of_all_branches_at_once(county):
 
 
 def _older(summary, dst, monkeypatch):
-    """``summary`` written as a result was before the tally columns (contract 1): 数据 without them."""
+    """``summary`` written as a result was before the tally columns (contract 1): 数据 without them,
+    and nothing left out of a figure (contract 1.2 came later still)."""
+    base = summary.base.drop(columns=list(LEFT_OUT_COLUMNS))
+    by_branch, by_type, total = summarise(base, summary.settings)
+    summary = compared(replace(summary, base=base, by_branch=by_branch, by_type=by_type, total=total), [])
     with monkeypatch.context() as m:
         m.setattr(importlib.import_module("cxzy_xl.output"), "BASE_COLUMNS", FIGURE_BASE)
         return write_result(summary, dst, generated_at=FIXED)
