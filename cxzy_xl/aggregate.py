@@ -17,7 +17,7 @@ from __future__ import annotations
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import ROUND_HALF_UP, Decimal, localcontext
 from typing import Any, Literal
 
 import numpy as np
@@ -117,9 +117,17 @@ def shown(value: Any, figure: str) -> str:
     Excel, WPS and LibreOffice), percent and thousands separators as declared; blank for no value."""
     if value is None or isinstance(value, str) or pd.isna(value):
         return "" if value is None or not isinstance(value, str) else value
-    d = FIGURE[figure].display if figure in FIGURE else DISPLAYS["int"]
+    return show(value, FIGURE[figure].display if figure in FIGURE else DISPLAYS["int"])
+
+
+def show(value: Any, d: Display) -> str:
+    """A number as display ``d`` shows it (see :func:`shown`)."""
     x = Decimal(f"{float(value) * (100 if d.percent else 1):.15g}")
-    q = x.quantize(Decimal(1).scaleb(-d.digits), rounding=ROUND_HALF_UP)
+    if not x.is_finite():
+        return ""
+    with localcontext() as ctx:
+        ctx.prec = 400  # a double's whole range with its decimals (the default 28 digits end at 1e26)
+        q = x.quantize(Decimal(1).scaleb(-d.digits), rounding=ROUND_HALF_UP)
     if q == 0:
         q = abs(q)  # never "-0.0"
     text = f"{q:,.{d.digits}f}" if d.grouped else f"{q:.{d.digits}f}"

@@ -23,6 +23,7 @@ from .aggregate import (
     UNVERIFIED_COL,
     left_out_findings,
     submissions,
+    unverified,
 )
 from .files import AUTHOR, NameSet, atomic, safe_filename
 from .findings import Finding, Severity, for_reading
@@ -195,19 +196,21 @@ class ResultStyles(Styles):
         self.card_num = fmt(num_format="#,##0.00", bold=True, font_size=12, **border)
         self.card_pct = fmt(num_format="0.0%", bold=True, font_size=12, **border)
         self.card_score = fmt(num_format="0.0", bold=True, font_size=12, **border)
+        self.card = {key: fmt(num_format=d.num_format, bold=True, font_size=12, **border) for key, d in DISPLAYS.items()}
         self.note = fmt(font_color="#7F7F7F", font_size=9)
         # 环比: the change signed, rates in 百分点
         self.change = {kind: fmt(num_format=f, **border) for kind, f in (
             ("int", "+#,##0;-#,##0;0"), ("num", "+#,##0.00;-#,##0.00;0.00"), ("score", "+0.0;-0.0;0.0"),
+            ("hours", "+#,##0.0;-#,##0.0;0.0"),
             ("pct", '+0.0"个百分点";-0.0"个百分点";0.0"个百分点"'), ("ratio", "+0.0%;-0.0%;0.0%"))}
-        self.plain = {"int": fmt(num_format="#,##0", **border), "num": fmt(num_format="#,##0.00", **border),
-                      "pct": fmt(num_format="0.0%", **border), "score": fmt(num_format="0.0", **border)}
+        self.plain = {key: fmt(num_format=d.num_format, **border) for key, d in DISPLAYS.items()}
         # a figure's cell by its declared display (aggregate.DISPLAYS): plain, in the 合计 row, 待核实
         unverified = {"bg_color": UNVERIFIED_FILL, "font_color": "#7F3F00", "italic": True, **border}
         self.figure = {(key, variant): fmt(num_format=d.num_format, **style)
                        for key, d in DISPLAYS.items()
                        for variant, style in (("", border), ("total", total), ("unverified", unverified))}
         self.unverified_text = fmt(**unverified)
+        self.unverified_note = fmt(text_wrap=True, valign="top", **unverified)
         self.link = fmt(font_color="#0563C1", underline=1, text_wrap=True, **border)
 
     def for_figure(self, name: str, total: bool = False, unverified: bool = False) -> Any:
@@ -453,7 +456,8 @@ def _headline(summary: Summary) -> list[tuple[str, list[tuple[str, Any, str]]]]:
                   ("流动党员（人）", t["流动党员数"], "int")]),
         ("公开承诺", [("承诺（项）", t["承诺数"], "int"), ("已兑现（项）", t["已兑现承诺数"], "int"),
                   ("兑现率", t["承诺兑现率"], "pct")]),
-        ("学习活动", [("活动（次）", t["活动次数"], "int"), ("参学率", t["参学率"], "pct"), ("学时", t["学时合计"], "num")]),
+        ("学习活动", [("活动（次）", t["活动次数"], "int"), ("参学率", t["参学率"], "pct"),
+                  ("学时", t["学时合计"], FIGURE["学时合计"].display_key)]),
         ("为民办实事", [("项目（个）", t["办实事项目数"], "int"), ("投入资金（万元）", t["投入资金（万元）"], "num"),
                    ("争取上级资金（万元）", t["争取上级资金（万元）"], "num")]),
         ("民情台账", [("民情（件）", t["民情件数"], "int"), ("已办结（件）", t["已办结件数"], "int"),
@@ -485,7 +489,7 @@ def _write_change(ws: Any, st: ResultStyles, summary: Summary, r0: int) -> int:
             known = not is_missing(value) and not is_missing(was)
             diff = (float(value) - float(was)) * (100 if kind == "pct" else 1) if known else None
             write_cell(ws, r, 4, diff, st.change[kind])
-            ratio = diff / float(was) if known and kind in ("int", "num") and float(was) else None
+            ratio = diff / float(was) if known and kind in ("int", "num", "hours") and float(was) else None
             write_cell(ws, r, 5, ratio, st.change["ratio"])
             r += 1
     return r
@@ -540,15 +544,22 @@ def _write_overview(wb: Any, st: ResultStyles, summary: Summary, generated_at: d
     ws.write_string(1, 0, f"报告期：{period}　　生成时间：{generated_at:%Y-%m-%d %H:%M}"
                     + ("　　（由各下级单位汇总表逐级汇总）" if rollup else ""), st.subtitle)
     cards = _headline(summary)
-    fmts = {"int": st.card_int, "num": st.card_num, "pct": st.card_pct, "score": st.card_score}
     for i, (label, items) in enumerate(cards):
         r = 3 + i
         ws.set_row(r, 22)
         ws.write_string(r, 0, label, st.card_label)
         for j, (name, value, kind) in enumerate(items):
             ws.write_string(r, 1 + 2 * j, name, st.card_name)
-            write_cell(ws, r, 2 + 2 * j, value, fmts[kind])
-    chart_row = 3 + len(cards) + 1
+            write_cell(ws, r, 2 + 2 * j, value, st.card[kind])
+    r = 3 + len(cards)
+    n, flagged = _unverified_names(summary)
+    if n:  # what the figures above leave out, said where they are read
+        ws.set_row(r, 30)
+        ws.merge_range(r, 0, r, 6, f"{schema.UNVERIFIED}：{n}个党支部的报表有填报错误，有关数字未计入上面的合计"
+                       f"（{'、'.join(flagged[:10])}{'等' if len(flagged) > 10 else ''}），综合得分待核实的暂不排名；"
+                       "详见“支部汇总”的“待核实项目”列和“问题清单”。", st.unverified_note)
+        r += 1
+    chart_row = r + 1
     breaks = []
     if summary.previous:
         chart_row = _write_change(ws, st, summary, chart_row) + 1
@@ -696,6 +707,19 @@ def write_result(summary: Summary, path: str | os.PathLike[str] | None = None, m
     if progress:
         progress(len(schema.TABLE_SHEETS) + 1, len(schema.TABLE_SHEETS) + 1)
     return target.path
+
+
+def _unverified_names(summary: Summary) -> tuple[int, list[str]]:
+    """How many branches have figures 待核实, and who they are (a roll-up: their units), for 总览's note."""
+    if summary.by_unit is None:
+        rows = summary.by_branch
+        if UNVERIFIED_COL not in rows:
+            return 0, []
+        names = [str(n) for n, f in zip(rows["党组织名称"], rows[UNVERIFIED_COL], strict=True) if f]
+        return len(names), names
+    flagged = unverified(summary.base)
+    units = summary.base[schema.UNIT_COL] if schema.UNIT_COL in summary.base else [""] * len(flagged)
+    return sum(bool(f) for f in flagged), list(dict.fromkeys(str(u) for u, f in zip(units, flagged, strict=True) if f))
 
 
 NAMED_FINDINGS = 5  # findings a 待核实 cell's comment names before “等”

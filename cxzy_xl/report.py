@@ -17,7 +17,7 @@ import math
 import os
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -26,7 +26,7 @@ import pandas as pd
 from docxtpl import DocxTemplate
 
 from . import schema
-from .aggregate import FIGURE_BASE, figures, grade, submissions
+from .aggregate import DISPLAYS, FIGURE_BASE, UNVERIFIED_COL, figures, grade, show, submissions, unverified
 from .files import AUTHOR, atomic, safe_filename
 from .findings import Code, Severity
 from .model import ChildResult, RollupError, Summary
@@ -72,17 +72,22 @@ def _fixed(x: Any, digits: int, scale: float = 1.0) -> str:
     return f"{y:.{digits}f}" if math.isfinite(y) else ""
 
 
+def _as(x: Any, display: str) -> str:
+    """``x`` as the result workbook shows it (aggregate.DISPLAYS): the same text in both."""
+    return "" if _none(x) or not math.isfinite(float(x)) else show(x, DISPLAYS[display])
+
+
 def _pct(rate: Any) -> str:
-    shown = _fixed(rate, 1, 100)
-    return f"{shown}%" if shown else ""
+    return _as(rate, "pct")
 
 
 def _wan(x: Any) -> str:
-    return _fixed(x, 2)
+    # the 汇总表's digits and rounding; prose in a 公文 writes 1066.20, without the table's 1,066.20
+    return "" if _none(x) or not math.isfinite(float(x)) else show(x, replace(DISPLAYS["num"], grouped=False))
 
 
 def _score(x: Any) -> str:
-    return _fixed(x, 1) or "未评"
+    return _as(x, "score") or "未评"
 
 
 def _number(x: Any) -> str:
@@ -325,6 +330,7 @@ def _context(result: str | os.PathLike[str], today: dt.date | None) -> tuple[dic
         _unknown_tallies(ctx)
     ranks = prev.get("ranks", {}) if prev else {}
     ctx.update(_ranking(rows, key, name_col, ranks, s, county))
+    ctx["待核实"] = _unverified(s, rows, name_col, county)
     # 存在的问题
     ctx["兑现率偏低"] = _lowest(rows, name_col, "承诺兑现率", "承诺数", ctx["承诺兑现率"])
     ctx["参学率偏低"] = _lowest(rows, name_col, "参学率", "应参加人次", ctx["参学率"])
@@ -341,7 +347,8 @@ def _context(result: str | os.PathLike[str], today: dt.date | None) -> tuple[dic
         ctx["逾期报送"] = [r["党组织名称"] for _, r in s.base.iterrows() if _int(r.get(LATE_COUNT, 0))]
     ctx["有问题单位"] = [str(r[name_col]) for _, r in rows.iterrows() if _int(r["错误数"]) or _int(r["警告数"])]
     ctx["有问题"] = bool(ctx["兑现率偏低"] or ctx["参学率偏低"] or ctx["超期承诺支部"] or ctx["超期民情支部"]
-                      or ctx["未报送"] or ctx["逾期报送"] or ctx["错误数"] or ctx["警告数"] or ctx["偏低等次名单"])
+                      or ctx["未报送"] or ctx["逾期报送"] or ctx["错误数"] or ctx["警告数"] or ctx["偏低等次名单"]
+                      or ctx["待核实"])
     ctx["整改"] = _fixes(rows, key, name_col, s, ctx, county)
     return ctx, notes
 
@@ -365,6 +372,21 @@ def _awards(tallies: Mapping[str, int], result: str) -> list[dict[str, Any]]:
         if n:
             out.append({"类别": cat, "数量": n, "量词": "个" if "组织" in cat else "名"})
     return out
+
+
+def _unverified(s: Any, rows: pd.DataFrame, name_col: str, county: bool) -> list[dict[str, Any]]:
+    """Who has figures 待核实 (inputs left out): each branch with the figures, or in a roll-up each unit
+    with how many of its branches."""
+    if not county:
+        if UNVERIFIED_COL not in rows:
+            return []
+        return [{"名称": str(r[name_col]), "项目": str(r[UNVERIFIED_COL])} for _, r in rows.iterrows()
+                if not _none(r[UNVERIFIED_COL]) and str(r[UNVERIFIED_COL])]
+    flagged = [bool(f) for f in unverified(s.base)]
+    if not any(flagged) or schema.UNIT_COL not in s.base:
+        return []
+    per_unit = pd.Series(flagged, index=s.base.index).groupby(s.base[schema.UNIT_COL], sort=False).sum()
+    return [{"名称": str(u), "项目": f"{int(n)}个党支部"} for u, n in per_unit.items() if n]
 
 
 def _rows(s: Any) -> tuple[pd.DataFrame, str, str]:
@@ -450,6 +472,8 @@ def _ranking(rows: pd.DataFrame, key: str, name_col: str, ranks: Mapping[str, An
         was = ranks.get(str(r[key]))
         prev_rank = None if was is None or was[1] is None else int(was[1])
         change = prev_rank - rank if prev_rank is not None and rank is not None else None
+        if rank is None and not county:
+            continue  # an unranked branch (综合得分 待核实) is named apart, not ranked
         table.append({"排名": rank if rank is not None else "未评", "名称": str(r[name_col]),
                       "综合得分": _num(r["综合得分"]), "等次": r.get("等次") or "未评",
                       "上期排名": prev_rank if prev_rank is not None else "无", "排名变化": change,
@@ -557,7 +581,8 @@ VARIABLES: dict[str, str] = {
     "上期": "上期报告期（汇总表用 --previous 生成时）",
     "环比": "列表：指标、本期、上期、变化、说法（如“由68.0%提高到74.8%（提高6.8个百分点）”）",
     "综合得分变化、兑现率变化、参学率变化、办结率变化、党员增减": "与上期相比的变化（比率为百分点）",
-    "排名表": "列表：排名、名称、综合得分、等次、上期排名、排名变化", "对象列": "排名表第二列的表头",
+    "排名表": "列表：排名、名称、综合得分、等次、上期排名、排名变化（镇级只列参加排名的支部）", "对象列": "排名表第二列的表头",
+    "待核实": "列表：名称、项目（有填报错误、相应数字未计入的支部和这些数字；县级为各乡镇的这类支部数），综合得分待核实的暂不排名",
     "有上期排名": "有上期排名时为真", "最高等次、最低等次": "如 好、较差",
     "最高等次名单、最低等次名单": "评为最高／最低等次的名称列表", "进步较大": "列表：名称、变化（上升3位及以上，最多3个）",
     "兑现率偏低、参学率偏低": "列表：名称、值（比全辖区低5个百分点以上的最低3个）",

@@ -10,6 +10,7 @@ import math
 import re
 import shutil
 import zipfile
+from decimal import ROUND_HALF_UP, Decimal
 from pathlib import Path
 
 import docx
@@ -185,11 +186,14 @@ def test_the_notice_ranks_every_branch_beside_last_quarter_and_says_what_each_mu
     sheet = list(wb.iter_rows(values_only=True))
     head = sheet[1]
     by_name = {r[head.index("党组织名称")]: r for r in sheet[2:] if r[0] and r[0] != "合计"}
-    assert sorted(r[1] for r in rows[1:]) == sorted(by_name)
+    ranked = {n for n, r in by_name.items() if r[head.index("排名")] != "待核实"}  # unranked: named apart
+    assert sorted(r[1] for r in rows[1:]) == sorted(ranked)
     for r in rows[1:]:
         row = by_name[r[1]]
         assert r[0] == str(row[head.index("排名")])
-        assert r[2] == f"{row[head.index('综合得分')]:.2f}"  # two decimals: scores that look equal are not
+        # the text 支部汇总 shows (0.0, rounded half away from zero as a spreadsheet does)
+        score = Decimal(str(row[head.index("综合得分")])).quantize(Decimal("0.1"), rounding=ROUND_HALF_UP)
+        assert r[2] == str(score)
         assert r[3] == row[head.index("等次")]
         assert r[4] == str(row[head.index("上期排名")])
         change = row[head.index("排名变化")]
