@@ -833,6 +833,13 @@ class Settings:
     mobilised_by: dt.date | None = None  # 动员大会截止日期
     weights: dict[str, float] = field(default_factory=lambda: dict(SCORE_WEIGHTS))
     thresholds: tuple[tuple[str, float], ...] = GRADE_THRESHOLDS
+    # The day the run counts as today (a 填报日期 after it is a typing slip); None: the computer's date.
+    # Not in 设置: tests and notebooks set it.
+    today: dt.date | None = None
+
+    @property
+    def current_date(self) -> dt.date:
+        return self.today or dt.date.today()
 
 
 def all_sheets() -> tuple[Sheet, ...]:

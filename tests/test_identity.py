@@ -1,0 +1,140 @@
+"""One identity per file (TEMPLATE-SPEC.md 1.2): a file without a known 党组织编码 is matched to the
+registry by its 党组织名称; every file is counted for one branch or not counted with its reason, and the
+headline adds up; duplicates are decided by 填报日期, then errors, then file name, never by file time;
+a 填报日期 no clerk could have typed on purpose is OUT_OF_RANGE and is not used for lateness.
+
+Every file here is a template filled in the way a clerk fills it: the blank template (``cxzy template``)
+with what they typed, or a pre-filled one they changed in Excel (openpyxl stands in for them)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+from dataclasses import replace
+from pathlib import Path
+
+from helpers import cell_of, clean_data, write_clean
+
+from cxzy_xl.findings import Code, Severity
+from cxzy_xl.pipeline import headline, read_folder, run_aggregate
+from cxzy_xl.read import read_registry
+from cxzy_xl.report import report_context
+from cxzy_xl.schema import Branch
+from cxzy_xl.templates import write_branch_workbook, write_registry
+
+D = dt.date
+CODE_CELL = cell_of("基本信息", "党组织编码")
+FILLED_CELL = cell_of("基本信息", "填报日期")
+BRANCHES = [
+    Branch("DX001", "石门村党支部", "村", secretary="王建国", phone="13812345678"),
+    Branch("DX002", "金龙村党支部", "村", secretary="刘明", phone="13900000000"),
+    Branch("DX003", "光明社区党总支", "社区", secretary="陈芳", phone="13700000000"),
+    Branch("DX004", "农机站党支部", "机关", secretary="周平", phone="13600000000"),
+]
+
+
+def registry(tmp_path: Path, branches: list[Branch] = BRANCHES, **settings) -> Path:
+    return write_registry(tmp_path / "支部名单.xlsx", branches, {
+        "所属党委": "德新镇党委", "报告期": "2011年第二季度", "活动开始日期": D(2010, 5, 1),
+        "活动结束日期": D(2012, 6, 30), "报送截止日期": D(2011, 7, 5), **settings})
+
+
+def typed(path: Path, code: str | None, name: str, **info) -> Path:
+    """The blank template (``cxzy template -o 模板``: no code in it, none in its _meta), filled in by a
+    clerk: ``code`` None leaves 党组织编码 empty."""
+    data = clean_data(code or "", name)
+    data["基本信息"]["党组织编码"] = code
+    data["基本信息"].update(info)
+    return write_branch_workbook(path, None, data=data)
+
+
+def inbox_of(tmp_path: Path) -> Path:
+    inbox = tmp_path / "收件箱"
+    inbox.mkdir()
+    return inbox
+
+
+def only(batch, code: str, file: str | None = None):
+    found = [f for f in batch.findings if f.code.name == code and (file is None or f.file == file)]
+    assert len(found) == 1, (code, [(f.code.name, f.file, f.cell, f.message) for f in batch.findings])
+    return found[0]
+
+
+def names(batch, code: str) -> list[str]:
+    return sorted(f.file for f in batch.findings if f.code.name == code)
+
+
+def status(batch) -> dict[str, tuple[str, str, str]]:
+    """来源文件 -> (状态, 计入支部, 未计入原因)."""
+    files = batch.files
+    assert files["来源文件"].is_unique, "a file is in the per-file table twice"
+    return {r["来源文件"]: (r["状态"], r["计入支部"], r["未计入原因"]) for _, r in files.iterrows()}
+
+
+def with_today(path: Path, today: dt.date):
+    """The registry as read, with the day the run counts as today (the clock in real runs)."""
+    reg = read_registry(path)
+    return replace(reg, settings=replace(reg.settings, today=today))
+
+
+# --- a 填报日期 typed wrong --------------------------------------------------------------------------------
+
+
+def test_a_filled_date_years_after_the_campaign_is_a_slip_not_a_late_report(tmp_path):
+    inbox = inbox_of(tmp_path)
+    data = clean_data("DX001", "石门村党支部")
+    data["基本信息"]["填报日期"] = "2026.3.5"  # meant 2011.6.25, typed the way one types today's date
+    write_clean(inbox / "DX001.xlsx", data, code="DX001", name="石门村党支部")
+    for b in BRANCHES[1:]:
+        write_clean(inbox / f"{b.code}.xlsx", code=b.code, name=b.name)
+    # the file itself was saved after the deadline: with 填报日期 typed wrong, that does not count either
+    os.utime(inbox / "DX001.xlsx", (1_320_000_000, 1_320_000_000))  # 2011-10-30
+    reg = with_today(registry(tmp_path), D(2026, 6, 1))
+    batch = read_folder(inbox, reg, isolate=False)
+
+    f = only(batch, "OUT_OF_RANGE")
+    assert (f.file, f.sheet, f.cell, f.column, f.value, f.severity) == (
+        "DX001.xlsx", "基本信息", FILLED_CELL, "填报日期", "2026-03-05", Severity.ERROR)
+    assert "活动结束日期2012-06-30" in f.message and "请改正" in f.message
+    assert "不用于判断是否逾期报送" in f.message
+    assert not names(batch, "LATE_SUBMISSION")
+
+    run = run_aggregate(inbox, reg, output=tmp_path / "汇总.xlsx")
+    assert not [x for x in run.summary.findings if x.code is Code.LATE_SUBMISSION]
+    assert report_context(run.path)["逾期报送"] == []
+    assert "（逾期" not in headline(run.summary)[1]
+
+
+def test_a_filled_date_after_today_or_before_the_campaign_is_a_slip(tmp_path):
+    inbox = inbox_of(tmp_path)
+    ahead = clean_data("DX001", "石门村党支部")
+    ahead["基本信息"]["填报日期"] = D(2011, 7, 20)  # after the deadline, but also after "today"
+    write_clean(inbox / "DX001.xlsx", ahead, code="DX001", name="石门村党支部")
+    before = clean_data("DX002", "金龙村党支部")
+    before["基本信息"]["填报日期"] = D(2001, 6, 28)  # 2011 typed as 2001
+    write_clean(inbox / "DX002.xlsx", before, code="DX002", name="金龙村党支部")
+    batch = read_folder(inbox, with_today(registry(tmp_path), D(2011, 7, 10)), isolate=False)
+    slips = {f.file: f for f in batch.findings if f.code is Code.OUT_OF_RANGE}
+    assert sorted(slips) == ["DX001.xlsx", "DX002.xlsx"]
+    assert "今天2011-07-10" in slips["DX001.xlsx"].message
+    assert "活动开始日期2010-05-01" in slips["DX002.xlsx"].message
+    assert all(f.cell == FILLED_CELL for f in slips.values())
+    assert not names(batch, "LATE_SUBMISSION")
+
+
+def test_a_plausible_late_filled_date_is_still_late(tmp_path):
+    inbox = inbox_of(tmp_path)
+    late = clean_data("DX001", "石门村党支部")
+    late["基本信息"]["填报日期"] = D(2011, 7, 20)
+    write_clean(inbox / "DX001.xlsx", late, code="DX001", name="石门村党支部")
+    batch = read_folder(inbox, with_today(registry(tmp_path), D(2011, 8, 1)), isolate=False)
+    assert names(batch, "LATE_SUBMISSION") == ["DX001.xlsx"] and not names(batch, "OUT_OF_RANGE")
+
+
+def test_today_is_the_clock_unless_given(tmp_path):
+    inbox = inbox_of(tmp_path)
+    ahead = clean_data("DX001", "石门村党支部")
+    ahead["基本信息"]["填报日期"] = dt.date.today() + dt.timedelta(days=30)
+    write_clean(inbox / "DX001.xlsx", ahead, code="DX001", name="石门村党支部")
+    reg = registry(tmp_path, 活动结束日期=dt.date.today() + dt.timedelta(days=400))
+    assert names(read_folder(inbox, reg, isolate=False), "OUT_OF_RANGE") == ["DX001.xlsx"]
