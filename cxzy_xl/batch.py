@@ -12,14 +12,14 @@ import datetime as dt
 import os
 from collections import Counter
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
 import pandas as pd
 
 from . import schema
-from .checks import check_book, check_rules
+from .checks import check_book, check_rules, plausible_filled_on
 from .findings import Code, Finding, Severity, make
 from .model import Batch, FileResult, Previous
 from .normalize import period_end, period_label, squeeze
@@ -100,11 +100,52 @@ def _frames(results: Iterable[FileResult]) -> dict[str, pd.DataFrame]:
     return out
 
 
-def _pick_newest(group: list[FileResult]) -> FileResult:
-    def key(r: FileResult) -> tuple[dt.date, float]:
-        return (r.filled_on or dt.date.min, r.mtime)
+# --- which file counts: duplicates ---------------------------------------------------------------
 
-    return max(group, key=key)
+
+@dataclass(frozen=True)
+class Candidate:
+    """One of several files for one branch, as the duplicate rules see it."""
+
+    result: FileResult
+    filled_on: dt.date | None  # its 填报日期, when plausible (checks.plausible_filled_on)
+    errors: int  # its own error findings
+
+
+@dataclass(frozen=True)
+class TieBreak:
+    """One rule deciding between duplicates: the candidates with the highest ``key`` stay."""
+
+    key: Callable[[Candidate], Any]
+    words: str  # the rule in DUPLICATE_SUBMISSION's message
+    undated: str = ""  # the words when none of the candidates left has a (plausible) 填报日期
+
+
+# In order; the first that leaves one candidate decides. Never the file's time: that is the day an
+# e-mail attachment happened to be saved. (The inbox register's first arrival, TEMPLATE-SPEC.md 1.2,
+# goes between the first two: on the same 填报日期 the later first arrival wins.)
+TIE_BREAKS: tuple[TieBreak, ...] = (
+    TieBreak(lambda c: c.filled_on or dt.date.min, "填报日期较新"),
+    TieBreak(lambda c: -c.errors, "填报日期相同，采用错误较少的", "填报日期都未填或填写有误，采用错误较少的"),
+    TieBreak(lambda c: c.result.file, "填报日期、错误数都相同，采用文件名排在后面的",
+             "填报日期都未填或填写有误、错误数相同，采用文件名排在后面的"),
+)
+
+
+def pick_submission(candidates: Sequence[Candidate]) -> tuple[Candidate, str]:
+    """The file that counts among several for one branch, and the rule that decided (in words; "" for
+    a single candidate): :data:`TIE_BREAKS` in order."""
+    pool = list(candidates)
+    if len(pool) == 1:
+        return pool[0], ""
+    for rule in TIE_BREAKS:
+        best = max(rule.key(c) for c in pool)
+        left = [c for c in pool if rule.key(c) == best]
+        if len(left) == 1:
+            undated = pool[0].filled_on is None and rule.undated
+            return left[0], rule.undated if undated else rule.words
+        pool = left
+    return pool[-1], TIE_BREAKS[-1].words  # two files of one name: not from an inbox
 
 
 def _not_counted(findings: Iterable[Finding]) -> list[Finding]:
@@ -164,6 +205,10 @@ def _kept(res: FileResult, table_names: set[str]) -> FileResult:
     return replace(res, sheets=sheets, required_total=res.required_total + unfilled)
 
 
+def _errors(res: FileResult) -> int:
+    return sum(f.severity is Severity.ERROR for f in res.findings)
+
+
 def build_batch(results: Sequence[FileResult], registry: Registry | None = None,
                 extra_findings: Sequence[Finding] = (), previous: Sequence[Previous] = ()) -> Batch:
     """Deduplicate submissions, match the registry, type the data and run the rules; with earlier
@@ -192,13 +237,15 @@ def build_batch(results: Sequence[FileResult], registry: Registry | None = None,
             continue
         groups.setdefault((res.code, res.period), []).append(res)
     for group in groups.values():
-        newest = _pick_newest(group)
-        used.append(newest)
-        for other in group:
-            if other is not newest:
-                findings.append(make(Code.DUPLICATE_SUBMISSION, other.file, branch_code=other.code,
-                                     detail=newest.file))
-                status[other.file] = "重复报送（未采用）"
+        candidates = [Candidate(r, plausible_filled_on(r, settings), _errors(r)) for r in group]
+        winner, _ = pick_submission(candidates)
+        used.append(winner.result)
+        for other in candidates:
+            if other is not winner:
+                _, rule = pick_submission([winner, other])
+                findings.append(make(Code.DUPLICATE_SUBMISSION, other.result.file, branch_code=other.result.code,
+                                     detail=f"“{winner.result.file}”（{rule}）"))
+                status[other.result.file] = "重复报送（未采用）"
     # a file that could not be read is still some branch's attempt: its name usually tells whose
     unread = {res.file: res.code or _branch_by_name(res.file, registry) for res in results
               if not res.readable} if registry else {}
@@ -286,4 +333,5 @@ def inbox_tasks(inbox: Path) -> tuple[list[tuple[str, str]], list[Finding]]:
     return [(str(p), str(p.relative_to(inbox))) for p in paths], skipped
 
 
-__all__ = ["build_batch", "collect_files", "dtype_of", "inbox_tasks", "process_file", "read_submissions"]
+__all__ = ["TIE_BREAKS", "Candidate", "TieBreak", "build_batch", "collect_files", "dtype_of", "inbox_tasks",
+           "pick_submission", "process_file", "read_submissions"]

@@ -15,7 +15,9 @@ from pathlib import Path
 
 from helpers import cell_of, clean_data, write_clean
 
+from cxzy_xl.batch import Candidate, pick_submission
 from cxzy_xl.findings import Code, Severity
+from cxzy_xl.model import FileResult
 from cxzy_xl.pipeline import headline, read_folder, run_aggregate
 from cxzy_xl.read import read_registry
 from cxzy_xl.report import report_context
@@ -75,6 +77,85 @@ def with_today(path: Path, today: dt.date):
     """The registry as read, with the day the run counts as today (the clock in real runs)."""
     reg = read_registry(path)
     return replace(reg, settings=replace(reg.settings, today=today))
+
+
+# --- duplicates -------------------------------------------------------------------------------------------
+
+
+def two_copies(inbox: Path, first: dict, second: dict, names: tuple[str, str] = ("a.xlsx", "b.xlsx")) -> None:
+    write_clean(inbox / names[0], first)
+    write_clean(inbox / names[1], second)
+
+
+def test_the_later_filled_date_wins_whatever_the_file_times_and_names(tmp_path):
+    inbox = inbox_of(tmp_path)
+    newer, older = clean_data(), clean_data()
+    older["基本信息"]["填报日期"] = D(2011, 6, 1)
+    older["党员名册"] = older["党员名册"][:2]
+    two_copies(inbox, newer, older, ("a_新.xlsx", "z_旧.xlsx"))
+    # the older copy was saved from the e-mail later, and sorts later: neither decides
+    os.utime(inbox / "a_新.xlsx", (1_300_000_000, 1_300_000_000))
+    os.utime(inbox / "z_旧.xlsx", (1_310_000_000, 1_310_000_000))
+    batch = read_folder(inbox, isolate=False)
+    f = only(batch, "DUPLICATE_SUBMISSION")
+    assert f.file == "z_旧.xlsx" and f.severity is Severity.WARNING
+    assert "“a_新.xlsx”（填报日期较新）" in f.message
+    assert "删除" in f.message and "改正填报日期" in f.message
+    assert set(batch["党员名册"]["来源文件"]) == {"a_新.xlsx"}
+
+
+def test_on_the_same_filled_date_the_copy_with_fewer_errors_wins(tmp_path):
+    inbox = inbox_of(tmp_path)
+    flawed = clean_data()
+    flawed["党员名册"][0]["性别"] = "未知"
+    two_copies(inbox, clean_data(), flawed)  # b.xlsx, the later name, has the error
+    os.utime(inbox / "b.xlsx", (1_310_000_000, 1_310_000_000))
+    batch = read_folder(inbox, isolate=False)
+    f = only(batch, "DUPLICATE_SUBMISSION")
+    assert f.file == "b.xlsx" and "“a.xlsx”（填报日期相同，采用错误较少的）" in f.message
+
+
+def test_still_tied_the_later_file_name_wins_never_the_file_time(tmp_path):
+    inbox = inbox_of(tmp_path)
+    two_copies(inbox, clean_data(), clean_data())
+    os.utime(inbox / "a.xlsx", (1_310_000_000, 1_310_000_000))  # a.xlsx saved later
+    os.utime(inbox / "b.xlsx", (1_300_000_000, 1_300_000_000))
+    batch = read_folder(inbox, isolate=False)
+    f = only(batch, "DUPLICATE_SUBMISSION")
+    assert f.file == "a.xlsx" and "“b.xlsx”（填报日期、错误数都相同，采用文件名排在后面的）" in f.message
+
+
+def test_both_without_a_filled_date_the_copy_with_fewer_errors_wins(tmp_path):
+    inbox = inbox_of(tmp_path)
+    clean, flawed = clean_data(), clean_data()
+    clean["基本信息"]["填报日期"] = None
+    flawed["基本信息"]["填报日期"] = None
+    flawed["党员名册"][1]["身份证号"] = "123"
+    two_copies(inbox, clean, flawed)
+    os.utime(inbox / "b.xlsx", (1_310_000_000, 1_310_000_000))
+    batch = read_folder(inbox, isolate=False)
+    f = only(batch, "DUPLICATE_SUBMISSION")
+    assert f.file == "b.xlsx" and "“a.xlsx”（填报日期都未填或填写有误，采用错误较少的）" in f.message
+
+
+def test_a_filled_date_typed_wrong_does_not_win(tmp_path):
+    inbox = inbox_of(tmp_path)
+    slip, right = clean_data(), clean_data()
+    slip["基本信息"]["填报日期"] = "2026.3.5"  # meant 2011.6.25
+    right["基本信息"]["填报日期"] = D(2011, 6, 20)
+    two_copies(inbox, right, slip)
+    batch = read_folder(inbox, with_today(registry(tmp_path, [BRANCHES[0]]), D(2026, 6, 1)), isolate=False)
+    assert only(batch, "DUPLICATE_SUBMISSION").file == "b.xlsx"
+
+
+def test_pick_submission_is_the_one_place_a_duplicate_is_decided():
+    def cand(file: str, filled: dt.date | None, errors: int) -> Candidate:
+        return Candidate(FileResult(path=file, file=file), filled, errors)
+
+    a, b, c = cand("a.xlsx", D(2011, 6, 28), 3), cand("b.xlsx", D(2011, 6, 28), 1), cand("c.xlsx", D(2011, 6, 1), 0)
+    assert pick_submission([a, b, c]) == (b, "填报日期相同，采用错误较少的")
+    assert pick_submission([c, a]) == (a, "填报日期较新")
+    assert pick_submission([cand("x", None, 0), cand("y", None, 0)])[0].result.file == "y"
 
 
 # --- a 填报日期 typed wrong --------------------------------------------------------------------------------
