@@ -806,6 +806,11 @@ NAME_COL = "党组织名称"
 FILE_COL = "来源文件"
 ROW_COL = "来源行"
 
+# What a branch's name may end with and still be the same branch: a file whose 党组织编码 is blank or not
+# in the registry is matched by its 党组织名称 without these (and without spaces, full/half width).
+# Longest first: 金龙村党支部 loses 党支部, not 支部.
+BRANCH_SUFFIXES = ("党支部", "党总支", "支部", "总支", "党委")
+
 
 @dataclass(frozen=True)
 class Branch:

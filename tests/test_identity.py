@@ -13,11 +13,14 @@ import os
 from dataclasses import replace
 from pathlib import Path
 
-from helpers import cell_of, clean_data, write_clean
+import pytest
+from helpers import cell_of, clean_data, edit, write_clean
 
+from cxzy_xl.aggregate import aggregate
 from cxzy_xl.batch import Candidate, pick_submission
 from cxzy_xl.findings import Code, Severity
 from cxzy_xl.model import FileResult
+from cxzy_xl.normalize import branch_key
 from cxzy_xl.pipeline import headline, read_folder, run_aggregate
 from cxzy_xl.read import read_registry
 from cxzy_xl.report import report_context
@@ -77,6 +80,183 @@ def with_today(path: Path, today: dt.date):
     """The registry as read, with the day the run counts as today (the clock in real runs)."""
     reg = read_registry(path)
     return replace(reg, settings=replace(reg.settings, today=today))
+
+
+# --- name matching --------------------------------------------------------------------------------------
+
+
+def test_branch_key_ignores_spaces_width_and_the_usual_suffixes():
+    assert branch_key("金龙村党支部") == branch_key("金龙村支部") == branch_key(" 金龙村　党支部 ") == "金龙村"
+    assert branch_key("光明社区党总支") == branch_key("光明社区总支") == branch_key("光明社区") == "光明社区"
+    assert branch_key("ＸＸ公司党委") == "XX公司"
+    assert branch_key("党支部") == "" and branch_key(None) == ""
+
+
+def test_a_file_without_a_code_counts_for_the_branch_its_name_names(tmp_path):
+    inbox = inbox_of(tmp_path)
+    write_clean(inbox / "石门村.xlsx", code="DX001", name="石门村党支部")
+    typed(inbox / "金龙村.xlsx", None, "金龙村 支部")
+    batch = read_folder(inbox, registry(tmp_path), isolate=False)
+
+    f = only(batch, "NAME_MATCHED")
+    assert (f.file, f.sheet, f.cell, f.branch_code, f.severity) == (
+        "金龙村.xlsx", "基本信息", CODE_CELL, "DX002", Severity.WARNING)
+    assert f.message == ("党组织编码未填，已按党组织名称“金龙村 支部”对应到支部名单中的“金龙村党支部”（DX002），"
+                         "请在基本信息中填写党组织编码DX002")
+    assert Code.NAME_MATCHED.kind == "按名称匹配"
+    # its rows carry the registry's code in every table, and every finding of the file is the branch's
+    for sheet, df in batch.tables.items():
+        assert set(df[df["来源文件"] == "金龙村.xlsx"]["党组织编码"]) <= {"DX002"}, sheet
+    assert len(batch["党员名册"][batch["党员名册"]["党组织编码"] == "DX002"]) == 3
+    assert {x.branch_code for x in batch.findings if x.file == "金龙村.xlsx"} == {"DX002"}
+    assert not names(batch, "NAME_MISMATCH") and not names(batch, "UNKNOWN_BRANCH")
+    # not chased as 未报送
+    assert sorted(x.branch_code for x in batch.findings if x.code is Code.MISSING_SUBMISSION) == ["DX003", "DX004"]
+    assert status(batch)["金龙村.xlsx"] == ("已计入", "DX002", "")
+
+    summary = aggregate(batch)
+    row = summary.by_branch.set_index("党组织编码").loc["DX002"]
+    assert row["党组织名称"] == "金龙村党支部" and row["党员数"] == 3
+    assert int(summary.total.iloc[0]["党员数"]) == 6
+    assert "  报送：应报 4，已报 2，未报 2" in headline(summary)
+
+
+def test_a_code_not_in_the_registry_is_matched_by_name_and_the_message_says_which_code(tmp_path):
+    inbox = inbox_of(tmp_path)
+    typed(inbox / "光明.xlsx", "DX03", "光明社区 党总支")  # a digit lost, the name with a space typed
+    batch = read_folder(inbox, registry(tmp_path), isolate=False)
+    f = only(batch, "NAME_MATCHED")
+    assert f.branch_code == "DX003" and f.value == "DX03" and f.cell == CODE_CELL
+    assert f.message.startswith("党组织编码“DX03”不在支部名单中，已按党组织名称“光明社区 党总支”对应到支部名单中的"
+                                "“光明社区党总支”（DX003）")
+    assert f.message.endswith("请在基本信息中填写党组织编码DX003")
+    assert set(batch["基本信息"]["党组织编码"]) == {"DX003"}
+    assert not names(batch, "UNKNOWN_BRANCH")
+
+
+def test_a_file_no_branch_can_be_told_from_is_counted_in_no_figure(tmp_path):
+    inbox = inbox_of(tmp_path)
+    write_clean(inbox / "石门村.xlsx", code="DX001", name="石门村党支部")
+    typed(inbox / "无编码.xlsx", None, "红星村党支部")  # no code, and no such branch
+    typed(inbox / "外来.xlsx", "X999", "外来党支部")  # an unknown code, and no such branch
+    batch = read_folder(inbox, registry(tmp_path), isolate=False)
+
+    assert names(batch, "UNKNOWN_BRANCH") == ["外来.xlsx", "无编码.xlsx"]
+    blank = only(batch, "UNKNOWN_BRANCH", "无编码.xlsx")
+    assert blank.cell == CODE_CELL and blank.severity is Severity.WARNING
+    assert "党组织编码未填" in blank.message and "红星村党支部" in blank.message and "未计入" in blank.message
+    other = only(batch, "UNKNOWN_BRANCH", "外来.xlsx")
+    assert other.value == "X999" and "“X999”不在支部名单中" in other.message
+    # counted in no figure: none of their rows, members or findings reach a branch
+    for df in batch.tables.values():
+        assert set(df["来源文件"]) <= {"石门村.xlsx"}
+    assert set(batch.results) == {"石门村.xlsx"}
+    # still checked, so the branch that sent it can be told what to fix
+    assert status(batch)["无编码.xlsx"] == ("未计入", "", "不在支部名单")
+    assert status(batch)["外来.xlsx"] == ("未计入", "", "不在支部名单")
+    summary = aggregate(batch)
+    assert list(summary.base["党组织编码"]) == ["DX001"]
+    assert int(summary.total.iloc[0]["党员数"]) == 3
+    lines = headline(summary)
+    assert "  报送：应报 4，已报 1，未报 3" in lines
+    assert "  未计入 2 个文件：外来.xlsx（不在支部名单）、无编码.xlsx（不在支部名单）" in lines
+
+
+def test_an_unknown_file_is_still_checked_for_the_branch_that_sent_it(tmp_path):
+    inbox = inbox_of(tmp_path)
+    data = clean_data("X999", "外来党支部")
+    data["基本信息"]["党员总数"] = 9  # a rule's finding (COUNT_MISMATCH), not a cell's
+    data["党员名册"][0]["性别"] = "未知"  # a cell's finding
+    write_branch_workbook(inbox / "外来.xlsx", None, data=data)
+    batch = read_folder(inbox, registry(tmp_path), isolate=False)
+    assert names(batch, "COUNT_MISMATCH") == ["外来.xlsx"] and names(batch, "BAD_CHOICE") == ["外来.xlsx"]
+    assert names(batch, "UNKNOWN_BRANCH") == ["外来.xlsx"]
+    assert len(batch["党员名册"]) == 0
+
+
+def test_a_name_two_registry_branches_answer_to_is_no_match(tmp_path):
+    inbox = inbox_of(tmp_path)
+    branches = [*BRANCHES, Branch("DX005", "金龙村党总支", "村")]
+    typed(inbox / "金龙.xlsx", None, "金龙村")
+    batch = read_folder(inbox, registry(tmp_path, branches), isolate=False)
+    f = only(batch, "UNKNOWN_BRANCH")
+    assert "金龙村党支部（DX002）" in f.message and "金龙村党总支（DX005）" in f.message
+    assert not names(batch, "NAME_MATCHED") and len(batch["党员名册"]) == 0
+    assert status(batch)["金龙.xlsx"] == ("未计入", "", "不在支部名单")
+
+
+def test_a_code_less_copy_of_a_branch_that_also_sent_its_coded_file_is_a_duplicate(tmp_path):
+    inbox = inbox_of(tmp_path)
+    write_clean(inbox / "金龙村.xlsx", code="DX002", name="金龙村党支部")
+    typed(inbox / "金龙村（无编码）.xlsx", None, "金龙村党支部", 填报日期=D(2011, 6, 2))
+    batch = read_folder(inbox, registry(tmp_path), isolate=False)
+    dup = only(batch, "DUPLICATE_SUBMISSION")
+    assert dup.file == "金龙村（无编码）.xlsx" and dup.branch_code == "DX002"
+    assert set(batch["基本信息"]["来源文件"]) == {"金龙村.xlsx"}
+    assert status(batch)["金龙村（无编码）.xlsx"] == ("未计入", "", "重复报送未采用")
+    # the unused copy's own findings are notes, NAME_MATCHED among them
+    assert only(batch, "NAME_MATCHED").severity is Severity.INFO
+
+
+@pytest.mark.parametrize("code", [None, "DX02"])
+def test_an_edited_pre_filled_template_keeps_its_branch(tmp_path, code):
+    """A pre-filled template whose code the clerk cleared or mistyped: its _meta still names the branch
+    when the cell is empty; a mistyped code is matched by the name."""
+    inbox = inbox_of(tmp_path)
+    path = write_clean(inbox / "金龙村.xlsx", code="DX002", name="金龙村党支部")
+    edit(path, lambda wb: wb["基本信息"].__setitem__(CODE_CELL, code))
+    batch = read_folder(inbox, registry(tmp_path), isolate=False)
+    assert set(batch["基本信息"]["党组织编码"]) == {"DX002"}
+    assert not names(batch, "UNKNOWN_BRANCH")
+    assert names(batch, "NAME_MATCHED") == ([] if code is None else ["金龙村.xlsx"])
+
+
+# --- every file in exactly one place ------------------------------------------------------------------
+
+
+def test_every_file_is_counted_for_one_branch_or_not_counted_with_its_reason(tmp_path):
+    inbox = inbox_of(tmp_path)
+    write_clean(inbox / "DX001_石门村.xlsx", code="DX001", name="石门村党支部")
+    older = clean_data("DX001", "石门村党支部")
+    older["基本信息"]["填报日期"] = D(2011, 6, 1)
+    write_clean(inbox / "DX001_石门村（旧）.xlsx", older, code="DX001", name="石门村党支部")
+    typed(inbox / "金龙村.xlsx", None, "金龙村支部")  # no code: matched by name
+    typed(inbox / "外来.xlsx", "X999", "外来党支部")  # an unknown code
+    (inbox / "DX003_光明社区.xlsx").write_bytes(b"PK\x03\x04 not really a workbook")  # unreadable
+    wrong = clean_data("DX004", "农机站党支部")
+    wrong["基本信息"]["报告期"] = "2011年第一季度"
+    write_clean(inbox / "DX004_农机站.xlsx", wrong, code="DX004", name="农机站党支部")
+    (inbox / "说明.txt").write_text("报表已交", encoding="utf-8")
+
+    batch = read_folder(inbox, registry(tmp_path), isolate=False)
+    assert status(batch) == {
+        "DX001_石门村.xlsx": ("已计入", "DX001", ""),
+        "DX001_石门村（旧）.xlsx": ("未计入", "", "重复报送未采用"),
+        "金龙村.xlsx": ("已计入", "DX002", ""),
+        "外来.xlsx": ("未计入", "", "不在支部名单"),
+        "DX003_光明社区.xlsx": ("未计入", "", "无法读取"),
+        "DX004_农机站.xlsx": ("未计入", "", "报告期不符"),
+        "说明.txt": ("未计入", "", "不是Excel文件，已跳过"),
+    }
+    summary = aggregate(batch)
+    lines = headline(summary)
+    assert "  报送：应报 4，已报 2，未报 2" in lines
+    sent = [line for line in lines if line.startswith("  未计入")]
+    assert sent == ["  未计入 5 个文件：DX001_石门村（旧）.xlsx（重复报送未采用）、DX003_光明社区.xlsx（无法读取）、"
+                    "DX004_农机站.xlsx（报告期不符）、外来.xlsx（不在支部名单）、说明.txt（不是Excel文件，已跳过）"]
+    # 应报 = 已报 + 未报, and 已报 is the branches counted
+    assert len(summary.base) == 2 and len(summary.missing) == 2
+    assert sorted(summary.base["党组织编码"]) == ["DX001", "DX002"]
+    assert sorted(summary.missing["党组织编码"]) == ["DX003", "DX004"]
+
+
+def test_without_files_left_out_the_headline_has_no_such_line(tmp_path):
+    inbox = inbox_of(tmp_path)
+    for b in BRANCHES:
+        write_clean(inbox / f"{b.code}.xlsx", code=b.code, name=b.name)
+    lines = headline(aggregate(read_folder(inbox, registry(tmp_path), isolate=False)))
+    assert "  报送：应报 4，已报 4，未报 0" in lines
+    assert not [line for line in lines if "未计入" in line]
 
 
 # --- duplicates -------------------------------------------------------------------------------------------
