@@ -11,18 +11,18 @@ from __future__ import annotations
 import datetime as dt
 import os
 from collections import Counter
-from collections.abc import Callable, Iterable, Sequence
-from dataclasses import replace
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
 import pandas as pd
 
 from . import schema
-from .checks import check_book, check_rules
+from .checks import FILLED_ON, check_book, check_rules, plausible_filled_on
 from .findings import Code, Finding, Severity, make
 from .model import Batch, FileResult, Previous
-from .normalize import period_end, period_label, squeeze
+from .normalize import branch_key, period_end, period_label, squeeze
 from .read import SPREADSHEET_SUFFIXES, Registry, Unreadable, load_book, parse_a1
 from .schema import Kind, Settings
 from .vanished import vanished
@@ -100,11 +100,52 @@ def _frames(results: Iterable[FileResult]) -> dict[str, pd.DataFrame]:
     return out
 
 
-def _pick_newest(group: list[FileResult]) -> FileResult:
-    def key(r: FileResult) -> tuple[dt.date, float]:
-        return (r.filled_on or dt.date.min, r.mtime)
+# --- which file counts: duplicates ---------------------------------------------------------------
 
-    return max(group, key=key)
+
+@dataclass(frozen=True)
+class Candidate:
+    """One of several files for one branch, as the duplicate rules see it."""
+
+    result: FileResult
+    filled_on: dt.date | None  # its 填报日期, when plausible (checks.plausible_filled_on)
+    errors: int  # its own error findings
+
+
+@dataclass(frozen=True)
+class TieBreak:
+    """One rule deciding between duplicates: the candidates with the highest ``key`` stay."""
+
+    key: Callable[[Candidate], Any]
+    words: str  # the rule in DUPLICATE_SUBMISSION's message
+    undated: str = ""  # the words when none of the candidates left has a (plausible) 填报日期
+
+
+# In order; the first that leaves one candidate decides. Never the file's time: that is the day an
+# e-mail attachment happened to be saved. (The inbox register's first arrival, TEMPLATE-SPEC.md 1.2,
+# goes between the first two: on the same 填报日期 the later first arrival wins.)
+TIE_BREAKS: tuple[TieBreak, ...] = (
+    TieBreak(lambda c: c.filled_on or dt.date.min, "填报日期较新"),
+    TieBreak(lambda c: -c.errors, "填报日期相同，采用错误较少的", "填报日期都未填或填写有误，采用错误较少的"),
+    TieBreak(lambda c: c.result.file, "填报日期、错误数都相同，采用文件名排在后面的",
+             "填报日期都未填或填写有误、错误数相同，采用文件名排在后面的"),
+)
+
+
+def pick_submission(candidates: Sequence[Candidate]) -> tuple[Candidate, str]:
+    """The file that counts among several for one branch, and the rule that decided (in words; "" for
+    a single candidate): :data:`TIE_BREAKS` in order."""
+    pool = list(candidates)
+    if len(pool) == 1:
+        return pool[0], ""
+    for rule in TIE_BREAKS:
+        best = max(rule.key(c) for c in pool)
+        left = [c for c in pool if rule.key(c) == best]
+        if len(left) == 1:
+            undated = pool[0].filled_on is None and rule.undated
+            return left[0], rule.undated if undated else rule.words
+        pool = left
+    return pool[-1], TIE_BREAKS[-1].words  # two files of one name: not from an inbox
 
 
 def _not_counted(findings: Iterable[Finding]) -> list[Finding]:
@@ -164,64 +205,154 @@ def _kept(res: FileResult, table_names: set[str]) -> FileResult:
     return replace(res, sheets=sheets, required_total=res.required_total + unfilled)
 
 
+# --- which file counts: identity ----------------------------------------------------------------
+
+COUNTED, NOT_COUNTED = "已计入", "未计入"  # batch.files' 状态
+FILE_COLUMNS = (schema.FILE_COL, schema.CODE_COL, schema.NAME_COL, "报告期", FILLED_ON, "状态", "计入支部", "未计入原因",
+                "数据行数")
+# Why a file is not counted (batch.files' 未计入原因), by the finding that leaves it out. A skipped file's
+# reason is the finding's detail, then this.
+NOT_COUNTED_REASONS = {
+    Code.UNKNOWN_BRANCH: "不在支部名单",
+    Code.DUPLICATE_SUBMISSION: "重复报送未采用",
+    Code.WRONG_PERIOD: "报告期不符",
+    Code.FILE_UNREADABLE: "无法读取",
+    Code.NOT_TEMPLATE: "不是统一模板",
+    Code.EMPTY_TEMPLATE: "空白模板",
+    Code.SKIPPED: "已跳过",
+}
+
+
+def _names(registry: Registry) -> dict[str, list[schema.Branch]]:
+    """The registry's branches by :func:`~cxzy_xl.normalize.branch_key` of their names."""
+    out: dict[str, list[schema.Branch]] = {}
+    for b in registry.branches:
+        key = branch_key(b.name)
+        if key:
+            out.setdefault(key, []).append(b)
+    return out
+
+
+def identify(res: FileResult, known: Mapping[str, schema.Branch],
+             names: Mapping[str, list[schema.Branch]]) -> tuple[str, Finding | None]:
+    """The registry branch a readable file counts for ("" for none) and the finding saying how it was
+    told: its 党组织编码 when the registry has it; else its 党组织名称 when exactly one registry branch
+    answers to it (NAME_MATCHED, naming the code to fill in); else none (UNKNOWN_BRANCH)."""
+    code = res.code
+    if code in known:
+        return code, None
+    name = res.info(schema.NAME_COL)
+    name = str(name) if name is not None else ""
+    said = f"{schema.CODE_COL}“{code}”不在支部名单中" if code else f"{schema.CODE_COL}未填"
+    hits = names.get(branch_key(name), []) if name else []
+    where = dict(branch_code=code, sheet=schema.INFO_SHEET, column=schema.CODE_COL,
+                 cell=res.cell(schema.INFO_SHEET, schema.CODE_COL, 1), value=code)
+    if len(hits) == 1:
+        b = hits[0]
+        return b.code, make(Code.NAME_MATCHED, res.file, **{**where, "branch_code": b.code},
+                            detail=f"{said}，已按{schema.NAME_COL}“{name}”对应到支部名单中的“{b.name}”（{b.code}），"
+                                   f"请在{schema.INFO_SHEET}中填写{schema.CODE_COL}{b.code}")
+    if hits:
+        which = "、".join(f"{b.name}（{b.code}）" for b in hits)
+        detail = f"{said}，{schema.NAME_COL}“{name}”可以对应支部名单中的{which}，无法确定是哪一个"
+    elif name:
+        detail = f"{said}，{schema.NAME_COL}“{name}”在支部名单中也找不到"
+    else:
+        detail = f"{said}，也没有填写{schema.NAME_COL}，无法确定是哪个支部报送的"
+    return "", make(Code.UNKNOWN_BRANCH, res.file, **where, detail=detail)
+
+
+def _as_branch(res: FileResult, code: str) -> FileResult:
+    """A file as the batch keeps it when its 党组织编码 cell does not say the code it counts for (matched
+    by its name, or told by a pre-filled template's _meta): with that code, so its rows carry it in
+    every table."""
+    info = res.sheets[schema.INFO_SHEET]
+    return replace(res, sheets={**res.sheets, schema.INFO_SHEET: replace(
+        info, values={**info.values, schema.CODE_COL: [code]})})
+
+
+def _errors(res: FileResult) -> int:
+    return sum(f.severity is Severity.ERROR for f in res.findings)
+
+
+def _unread_reason(res: FileResult) -> str:
+    code = next((f.code for f in res.findings if f.code in NOT_COUNTED_REASONS), Code.FILE_UNREADABLE)
+    return NOT_COUNTED_REASONS[code]
+
+
 def build_batch(results: Sequence[FileResult], registry: Registry | None = None,
                 extra_findings: Sequence[Finding] = (), previous: Sequence[Previous] = ()) -> Batch:
-    """Deduplicate submissions, match the registry, type the data and run the rules; with earlier
-    results (oldest first), what was open in the last of them and has vanished since is a finding too."""
+    """Match the files with the registry, deduplicate, type the data and run the rules; with earlier
+    results (oldest first), what was open in the last of them and has vanished since is a finding too.
+
+    Every file ends in exactly one place (``batch.files``): counted for one branch, or not counted
+    with its reason. A file the registry cannot tell (UNKNOWN_BRANCH) is still checked, alone, so
+    whoever sent it can be told what to fix, but it reaches no figure. Without a registry every
+    readable file of the period counts, one per 党组织编码 (a file without one counts as it is)."""
     findings: list[Finding] = list(extra_findings)
     settings = registry.settings if registry else Settings()
     if registry:
         findings.extend(registry.findings)
     readable = [r for r in results if r.readable]
     settings = _settings_for(settings, readable)
-    status: dict[str, str] = {}
-    for res in results:
-        status[res.file] = "已读取" if res.readable else \
-            "空白模板" if any(f.code is Code.EMPTY_TEMPLATE for f in res.findings) else "无法读取"
+    reason: dict[str, str] = {r.file: "" if r.readable else _unread_reason(r) for r in results}  # "": counted
+    counted_for: dict[str, str] = {}  # file -> the registry code it counts (or would count) for
+    own: dict[str, list[Finding]] = {}  # findings about a file's identity, which travel with its own
+    known = {b.code: b for b in registry.branches} if registry else {}
+    names = _names(registry) if registry else {}
     used: list[FileResult] = []
-    groups: dict[tuple[str, str], list[FileResult]] = {}
+    unknown: list[FileResult] = []
+    groups: dict[str, list[FileResult]] = {}
     for res in readable:
         if settings.period and res.period and res.period != settings.period:
             findings.append(make(Code.WRONG_PERIOD, res.file, branch_code=res.code, sheet=schema.INFO_SHEET,
                                  cell=res.cell(schema.INFO_SHEET, "报告期", 1), column="报告期",
                                  value=period_label(res.period), detail=period_label(settings.period)))
-            status[res.file] = "报告期不符"
+            reason[res.file] = NOT_COUNTED_REASONS[Code.WRONG_PERIOD]
             continue
-        if not res.code:
+        code = res.code
+        if registry:
+            code, note = identify(res, known, names)
+            if note is not None:
+                own[res.file] = [note]
+            if not code:
+                unknown.append(res)
+                reason[res.file] = NOT_COUNTED_REASONS[Code.UNKNOWN_BRANCH]
+                continue
+        elif not code:
             used.append(res)
             continue
-        groups.setdefault((res.code, res.period), []).append(res)
-    for group in groups.values():
-        newest = _pick_newest(group)
-        used.append(newest)
-        for other in group:
-            if other is not newest:
-                findings.append(make(Code.DUPLICATE_SUBMISSION, other.file, branch_code=other.code,
-                                     detail=newest.file))
-                status[other.file] = "重复报送（未采用）"
+        if res.info(schema.CODE_COL) != code and schema.INFO_SHEET in res.sheets:
+            res = _as_branch(res, code)  # matched by its name, or told by a pre-filled template's _meta
+        counted_for[res.file] = code
+        groups.setdefault(code, []).append(res)
+    for code, group in groups.items():
+        candidates = [Candidate(r, plausible_filled_on(r, settings), _errors(r)) for r in group]
+        winner, _ = pick_submission(candidates)
+        used.append(winner.result)
+        for other in candidates:
+            if other is not winner:
+                _, rule = pick_submission([winner, other])
+                findings.append(make(Code.DUPLICATE_SUBMISSION, other.result.file, branch_code=code,
+                                     detail=f"“{winner.result.file}”（{rule}）"))
+                reason[other.result.file] = NOT_COUNTED_REASONS[Code.DUPLICATE_SUBMISSION]
     # a file that could not be read is still some branch's attempt: its name usually tells whose
     unread = {res.file: res.code or _branch_by_name(res.file, registry) for res in results
               if not res.readable} if registry else {}
     for res in results:
-        if status[res.file] == "重复报送（未采用）":
-            findings.extend(_not_counted(res.findings))
-        elif unread.get(res.file):
-            findings.extend(replace(f, branch_code=unread[res.file]) if not f.branch_code else f
-                            for f in res.findings)
-        else:
-            findings.extend(res.findings)
+        mine = [*res.findings, *own.get(res.file, [])]
+        code = counted_for.get(res.file) or unread.get(res.file)
+        if code:  # every finding of a file is its branch's: a file matched by its name had none, or another
+            mine = [f if f.branch_code == code else replace(f, branch_code=code) for f in mine]
+        findings.extend(_not_counted(mine) if reason[res.file] == NOT_COUNTED_REASONS[Code.DUPLICATE_SUBMISSION]
+                        else mine)
     used.sort(key=lambda r: (r.code, r.file))
-    known = {b.code: b for b in registry.branches} if registry else {}
     if registry:
-        sent_unread = {code: file for file, code in unread.items() if code}
         reported = {r.code for r in used}
+        sent_unread = {code: file for file, code in unread.items() if code}
         for res in used:
-            if res.code and res.code not in known:
-                findings.append(make(Code.UNKNOWN_BRANCH, res.file, branch_code=res.code, sheet=schema.INFO_SHEET,
-                                     column=schema.CODE_COL, cell=res.cell(schema.INFO_SHEET, schema.CODE_COL, 1),
-                                     value=res.code))
             name = res.info(schema.NAME_COL)
-            if res.code in known and name and known[res.code].name and squeeze(name) != squeeze(known[res.code].name):
+            if res.file not in own and name and known[res.code].name and squeeze(name) != squeeze(known[res.code].name):
                 findings.append(make(Code.NAME_MISMATCH, res.file, branch_code=res.code, sheet=schema.INFO_SHEET,
                                      column=schema.NAME_COL, cell=res.cell(schema.INFO_SHEET, schema.NAME_COL, 1),
                                      value=name, detail=known[res.code].name))
@@ -230,7 +361,7 @@ def build_batch(results: Sequence[FileResult], registry: Registry | None = None,
                 contact = "，".join(x for x in (b.secretary and f"书记{b.secretary}", b.phone) if x)
                 sent = sent_unread.get(b.code)
                 what = "没有报送" if sent is None else f"报送的“{sent}”是空白模板，尚未填写" \
-                    if status[sent] == "空白模板" else f"报送的“{sent}”无法读取，需重新报送"
+                    if reason[sent] == NOT_COUNTED_REASONS[Code.EMPTY_TEMPLATE] else f"报送的“{sent}”无法读取，需重新报送"
                 findings.append(make(Code.MISSING_SUBMISSION, registry.path.name, branch_code=b.code,
                                      sheet="支部名单", value=b.name,
                                      detail=f"{b.name}（{b.code}）{what}" + (f"，请联系{contact}" if contact else "")))
@@ -242,14 +373,22 @@ def build_batch(results: Sequence[FileResult], registry: Registry | None = None,
     by_file = {r.file: _kept(r, table_names) for r in used}
     end = period_end(settings.period) if settings.period else dt.date.today()
     findings.extend(check_rules(tables, by_file, settings, end))
+    for res in unknown:  # checked as if alone: no figure, and no other file's rule, is about it
+        findings.extend(check_rules(_frames([res]), {res.file: _kept(res, table_names)}, settings, end))
     batch = Batch(tables, [], pd.DataFrame(), settings, registry, by_file, list(previous))
     if previous:
         findings.extend(vanished(batch, previous[-1]))
-    files = pd.DataFrame([{
-        "来源文件": r.file, schema.CODE_COL: r.code, "党组织名称": r.info("党组织名称"), "报告期": r.period,
-        "填报日期": r.filled_on, "状态": status.get(r.file, ""),
+    rows = [{
+        schema.FILE_COL: r.file, schema.CODE_COL: r.code, schema.NAME_COL: r.info(schema.NAME_COL),
+        "报告期": r.period, FILLED_ON: r.filled_on, "状态": NOT_COUNTED if reason[r.file] else COUNTED,
+        "计入支部": "" if reason[r.file] else counted_for.get(r.file, r.code), "未计入原因": reason[r.file],
         "数据行数": sum(len(s.rows) for n, s in r.sheets.items() if n in table_names),
-    } for r in results], columns=["来源文件", schema.CODE_COL, "党组织名称", "报告期", "填报日期", "状态", "数据行数"])
+    } for r in results]
+    seen = {r.file for r in results}
+    rows.extend({schema.FILE_COL: f.file, "状态": NOT_COUNTED, "计入支部": "",
+                 "未计入原因": f"{f.detail}，{NOT_COUNTED_REASONS[Code.SKIPPED]}", "数据行数": 0}
+                for f in extra_findings if f.code is Code.SKIPPED and not f.sheet and f.file not in seen)
+    files = pd.DataFrame(sorted(rows, key=lambda r: r[schema.FILE_COL]), columns=list(FILE_COLUMNS))
     batch.findings, batch.files = _ordered(findings), files
     return batch
 
@@ -286,4 +425,6 @@ def inbox_tasks(inbox: Path) -> tuple[list[tuple[str, str]], list[Finding]]:
     return [(str(p), str(p.relative_to(inbox))) for p in paths], skipped
 
 
-__all__ = ["build_batch", "collect_files", "dtype_of", "inbox_tasks", "process_file", "read_submissions"]
+__all__ = ["COUNTED", "FILE_COLUMNS", "NOT_COUNTED", "NOT_COUNTED_REASONS", "TIE_BREAKS", "Candidate", "TieBreak",
+           "build_batch", "collect_files", "dtype_of", "identify", "inbox_tasks", "pick_submission", "process_file",
+           "read_submissions"]

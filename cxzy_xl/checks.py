@@ -6,7 +6,8 @@
 * Rules run over the batch's DataFrames (:func:`check_rules`): the cross-field rules each sheet
   declares in the schema (INCONSISTENT, UNKNOWN_MEMBER; :func:`violations`), and the one-off rules
   written as code here, which take their names and values from the schema: COUNT_MISMATCH,
-  DUPLICATE_MEMBER, OVERDUE, RATING_QUOTA, PROBATION_OVERDUE, OUT_OF_PERIOD, 身份证号 vs 性别/出生日期.
+  DUPLICATE_MEMBER, OVERDUE, RATING_QUOTA, PROBATION_OVERDUE, OUT_OF_PERIOD, 身份证号 vs 性别/出生日期, a
+  填报日期 typed wrong (OUT_OF_RANGE, :func:`filled_on_slip`) and LATE_SUBMISSION, which does not use it.
   A rule that raises all the same becomes RULE_FAILED for the files it could not check.
 """
 
@@ -397,29 +398,75 @@ def rule_probation(ctx: RuleContext) -> Iterator[Finding]:
                                  f"{_days_words(schema.PROBATION_DAYS)}，请及时讨论转正")
 
 
-def submitted_on(res: FileResult) -> dt.date | None:
-    """When a submission was made: its 填报日期, failing that the file's time."""
+FILLED_ON = "填报日期"
+
+
+def _a_year_after(day: dt.date) -> dt.date:
+    try:
+        return day.replace(year=day.year + 1)
+    except ValueError:  # 29 February
+        return day.replace(year=day.year + 1, day=28)
+
+
+def filled_on_slip(filled: dt.date | None, settings: Settings) -> str | None:
+    """What a 填报日期 should have been, in words, when it cannot be the day the file was filled in: before
+    设置's 活动开始日期, after today (``settings.current_date``), or more than a year after 活动结束日期 (a
+    typing slip: 2026.3.5 typed in a 2011 report). None when it can be (or is blank)."""
+    if filled is None:
+        return None
+    today = settings.current_date
+    if filled < settings.campaign_start:
+        return f"不早于活动开始日期{display(settings.campaign_start)}"
+    if filled > today:
+        return f"不晚于今天{display(today)}"
+    if filled > _a_year_after(settings.campaign_end):
+        return f"不晚于活动结束日期{display(settings.campaign_end)}后一年"
+    return None
+
+
+def plausible_filled_on(res: FileResult, settings: Settings) -> dt.date | None:
+    """A file's 填报日期, unless it is blank or a typing slip (:func:`filled_on_slip`)."""
+    return res.filled_on if filled_on_slip(res.filled_on, settings) is None else None
+
+
+def submitted_on(res: FileResult, settings: Settings) -> dt.date | None:
+    """When a submission was made: its 填报日期, failing that the file's time. A 填报日期 typed wrong
+    (:func:`filled_on_slip`) tells nothing, and then neither does the file's time (the day an e-mail
+    attachment happened to be saved): None."""
     if res.filled_on is not None:
-        return res.filled_on
+        return plausible_filled_on(res, settings)
     return dt.datetime.fromtimestamp(res.mtime).date() if res.mtime else None
 
 
 def is_late(res: FileResult, settings: Settings) -> bool:
-    """After 设置's 报送截止日期 (nothing is late without one)."""
-    when = submitted_on(res)
+    """After 设置's 报送截止日期 (nothing is late without one, or without a plausible date)."""
+    when = submitted_on(res, settings)
     return settings.deadline is not None and when is not None and when > settings.deadline
+
+
+def rule_filled_on(ctx: RuleContext) -> Iterator[Finding]:
+    """A 填报日期 no one could have meant is OUT_OF_RANGE at its cell, and is not used for lateness."""
+    for _, row in ctx.tables[schema.INFO_SHEET].iterrows():
+        res = ctx.results.get(row[schema.FILE_COL])
+        slip = filled_on_slip(res.filled_on, ctx.settings) if res is not None else None
+        if slip is None:
+            continue
+        f = ctx.finding(Code.OUT_OF_RANGE, row, schema.INFO_SHEET, FILLED_ON, value=_text(row[FILLED_ON]),
+                        detail=f"为实际填报的日期（{slip}）")
+        note = "，可能是输入有误，请改正" + ("；此日期不用于判断是否逾期报送" if ctx.settings.deadline else "")
+        yield replace(f, message=f.message + note)
 
 
 def rule_late(ctx: RuleContext) -> Iterator[Finding]:
     deadline = ctx.settings.deadline
     if deadline is None:
         return
-    label = "填报日期"
+    label = FILLED_ON
     for _, row in ctx.tables[schema.INFO_SHEET].iterrows():
         res = ctx.results.get(row[schema.FILE_COL])
         if res is None or not is_late(res, ctx.settings):
             continue
-        when = submitted_on(res)
+        when = submitted_on(res, ctx.settings)
         said = f"{label}为{display(when)}" if res.filled_on is not None else f"未填{label}，文件保存于{display(when)}"
         yield ctx.finding(Code.LATE_SUBMISSION, row, schema.INFO_SHEET, label, value=_text(row[label]),
                           detail=f"{said}，晚于报送截止日期{display(deadline)}，今后请按时报送")
@@ -452,6 +499,7 @@ RULES: tuple[CodeRule, ...] = (
              rule_rating_quota),
     CodeRule(f"{schema.PROBATIONER}按期转正", rule_probation),
     CodeRule("日期在创先争优活动期间", rule_out_of_period),
+    CodeRule(f"{FILLED_ON}合理", rule_filled_on),
     CodeRule("按时报送", rule_late),
 )
 
@@ -500,5 +548,6 @@ def check_rules(tables: dict[str, pd.DataFrame], results: dict[str, FileResult],
     return out
 
 
-__all__ = ["CodeRule", "RuleContext", "all_rules", "check_book", "check_rules", "current_members",
-           "declared_findings", "departed", "is_late", "open_rows", "submitted_on", "violations"]
+__all__ = ["FILLED_ON", "CodeRule", "RuleContext", "all_rules", "check_book", "check_rules", "current_members",
+           "declared_findings", "departed", "filled_on_slip", "is_late", "open_rows", "plausible_filled_on",
+           "submitted_on", "violations"]

@@ -21,13 +21,14 @@ from typing import Any, TextIO
 import click
 
 from . import schema
+from .batch import COUNTED
 from .carryover import CarryRefused, write_carried_templates
 from .demo import DemoRefused, make_demo
 from .files import OutputNotice, PlacementRefused, WriteRefused
 from .findings import FINDING_COLUMNS, Code, Severity
 from .model import Batch, PreviousError, RollupError, Summary
 from .normalize import period_label
-from .pipeline import headline, run_aggregate, run_check, run_rollup
+from .pipeline import headline, left_out, run_aggregate, run_check, run_rollup
 from .read import Unreadable, read_registry
 from .report import ReportError, template_kind, write_reports
 from .templates import write_blank_templates, write_branch_templates
@@ -281,7 +282,10 @@ def print_findings(batch: Batch, fmt: str, show_all: bool) -> None:
             names[row[schema.CODE_COL]] = row["党组织名称"] or ""
     if batch.registry:
         names.update({b.code: b.name for b in batch.registry.branches})
-    click.echo(f"报告期：{batch.period or '未知'}　已读取 {int((batch.files['状态'] == '已读取').sum())} 个文件")
+    click.echo(f"报告期：{batch.period or '未知'}　计入 {int((batch.files['状态'] == COUNTED).sum())} 个文件")
+    line = left_out(batch)
+    if line:
+        click.echo(line.strip())
     click.echo(f"{_pad('编码', 10)}{_pad('党组织名称', 30)}{_pad('错误', 6)}{_pad('警告', 6)}提示")
     for code in sorted(per, key=lambda k: (not k, k)):
         c = per[code]

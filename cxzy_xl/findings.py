@@ -33,9 +33,12 @@ class Code(Enum):
 
     FILE_UNREADABLE = (Severity.ERROR, "文件无法读取：{detail}", "文件无法读取")
     NOT_TEMPLATE = (Severity.ERROR, "这不是创先争优支部填报表（{detail}），请用下发的模板重新填写", "不是统一模板")
-    DUPLICATE_SUBMISSION = (Severity.WARNING, "同一支部同一报告期报送了多份文件，已采用较新的“{detail}”，本文件未计入", "重复报送")
-    UNKNOWN_BRANCH = (Severity.WARNING, "党组织编码“{value}”不在支部名单中，请核对编码", "不在支部名单")
+    DUPLICATE_SUBMISSION = (Severity.WARNING, "同一支部同一报告期报送了多份文件，已采用{detail}，本文件未计入；"
+                            "如应采用本文件，请从收件箱中删除另一份或改正填报日期，否则请从收件箱中删除本文件", "重复报送")
+    UNKNOWN_BRANCH = (Severity.WARNING, "{detail}，本文件未计入汇总，请核对党组织编码和名称（新设立的支部请先加入支部名单）",
+                      "不在支部名单")
     NAME_MISMATCH = (Severity.WARNING, "党组织名称“{value}”与支部名单中的“{detail}”不一致，汇总时用支部名单中的名称，请核对", "名称与名单不符")
+    NAME_MATCHED = (Severity.WARNING, "{detail}", "按名称匹配")
     MISSING_SUBMISSION = (Severity.ERROR, "未报送：{detail}", "未报送")
     SHEET_MISSING = (Severity.ERROR, "缺少工作表“{sheet}”，请用下发的模板重新填写", "缺少工作表")
     COLUMN_MISSING = (Severity.ERROR, "缺少“{column}”，请不要删除或改动表头", "缺少栏目")

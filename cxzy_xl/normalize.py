@@ -17,7 +17,7 @@ from typing import Any
 import pandas as pd
 
 from .findings import Code
-from .schema import Field, Kind
+from .schema import BRANCH_SUFFIXES, Field, Kind
 
 EXCEL_EPOCH_1900 = dt.datetime(1899, 12, 30)
 EXCEL_EPOCH_1904 = dt.datetime(1904, 1, 1)
@@ -68,6 +68,19 @@ def is_missing(v: Any) -> bool:
 def squeeze(text: str) -> str:
     """Full-width to half-width (NFKC) and all whitespace removed: the key for comparing labels."""
     return _WS.sub("", unicodedata.normalize("NFKC", text))
+
+
+def branch_key(name: Any) -> str:
+    """A branch's name as a file is matched to the registry by it: without spaces and full/half width
+    (:func:`squeeze`) and without one of schema.BRANCH_SUFFIXES (金龙村党支部, 金龙村支部 → 金龙村).
+    "" for no name."""
+    if is_blank(name):
+        return ""
+    text = squeeze(str(name))
+    for suffix in BRANCH_SUFFIXES:
+        if text.endswith(suffix):
+            return text[: -len(suffix)]
+    return text
 
 
 def clean_text(raw: Any) -> Norm:

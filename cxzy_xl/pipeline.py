@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from .aggregate import aggregate, submissions
-from .batch import inbox_tasks, read_submissions
+from .batch import NOT_COUNTED, inbox_tasks, read_submissions
 from .feedback import write_feedback
 from .files import PlacementRefused, refuse_placement
 from .findings import Severity
@@ -151,6 +151,22 @@ def _inputs(registry: str | os.PathLike[str] | None,
     return {"支部名单": [registry] if registry is not None else [], "上期汇总表": earlier}
 
 
+LEFT_OUT_SHOWN = 10  # files named in the 未计入 line; the rest are in batch.files and the problem list
+
+
+def left_out(batch: Batch | None) -> str | None:
+    """The console line naming the files not counted, each with its reason (None when every file
+    counted): what makes the 报送 line add up when a file was sent but is in no figure."""
+    if batch is None or batch.files.empty:
+        return None
+    out = batch.files[batch.files["状态"] == NOT_COUNTED]
+    if out.empty:
+        return None
+    items = [f"{file}（{why}）" for file, why in zip(out["来源文件"], out["未计入原因"], strict=True)]
+    more = f"等，共{len(items)}个，详见问题清单" if len(items) > LEFT_OUT_SHOWN else ""
+    return f"  未计入 {len(items)} 个文件：" + "、".join(items[:LEFT_OUT_SHOWN]) + more
+
+
 def headline(summary: Summary) -> list[str]:
     """The few lines the console shows after an aggregate or a roll-up (the 总览 in brief)."""
     t = summary.total.iloc[0]
@@ -162,6 +178,7 @@ def headline(summary: Summary) -> list[str]:
     lines = [f"{summary.unit or '汇总'}　{period_label(summary.period) if summary.period else ''}",
              f"  报送：应报 {summary.expected}，已报 {sent.reported}" + (f"（逾期 {sent.late}）" if sent.late else "")
              + f"，未报 {sent.missing}",
+             *filter(None, [left_out(summary.batch)]),
              f"  党员 {int(t['党员数'])} 人；承诺 {int(t['承诺数'])} 项，兑现率 {pct(t['承诺兑现率'])}；"
              f"参学率 {pct(t['参学率'])}",
              f"  为民办实事 {int(t['办实事项目数'])} 项，投入资金 {float(t['投入资金（万元）']):,.2f} 万元；"
@@ -181,5 +198,5 @@ def headline(summary: Summary) -> list[str]:
     return lines
 
 
-__all__ = ["CheckRun", "ResultRun", "headline", "read_folder", "read_workbook", "run_aggregate", "run_check",
+__all__ = ["CheckRun", "ResultRun", "headline", "left_out", "read_folder", "read_workbook", "run_aggregate", "run_check",
            "run_rollup"]

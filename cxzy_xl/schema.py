@@ -851,6 +851,11 @@ NAME_COL = "党组织名称"
 FILE_COL = "来源文件"
 ROW_COL = "来源行"
 
+# What a branch's name may end with and still be the same branch: a file whose 党组织编码 is blank or not
+# in the registry is matched by its 党组织名称 without these (and without spaces, full/half width).
+# Longest first: 金龙村党支部 loses 党支部, not 支部.
+BRANCH_SUFFIXES = ("党支部", "党总支", "支部", "总支", "党委")
+
 
 @dataclass(frozen=True)
 class Branch:
@@ -878,6 +883,13 @@ class Settings:
     mobilised_by: dt.date | None = None  # 动员大会截止日期
     weights: dict[str, float] = field(default_factory=lambda: dict(SCORE_WEIGHTS))
     thresholds: tuple[tuple[str, float], ...] = GRADE_THRESHOLDS
+    # The day the run counts as today (a 填报日期 after it is a typing slip); None: the computer's date.
+    # Not in 设置: tests and notebooks set it.
+    today: dt.date | None = None
+
+    @property
+    def current_date(self) -> dt.date:
+        return self.today or dt.date.today()
 
 
 def all_sheets() -> tuple[Sheet, ...]:

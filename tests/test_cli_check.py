@@ -120,3 +120,12 @@ def test_feedback_marks_cells_and_stays_a_usable_template(tmp_path):
     # still their template: hidden _meta, dropdowns, protection
     assert wb["_meta"].sheet_state == "hidden"
     assert wb["党员名册"].protection.sheet and wb["党员名册"].data_validations.dataValidation
+
+
+def test_table_format_names_the_files_not_counted_and_why(tmp_path):
+    inbox = inbox_with(tmp_path, T001=None, X999=clean_data("X999", "外来党支部"))
+    reg = write_registry(tmp_path / "reg.xlsx", [Branch("T001", "石门村党支部", "村")],
+                         {"所属党委": "德新镇党委", "报告期": "2011年第二季度"})
+    result = run("check", inbox, "--registry", reg)
+    assert "计入 1 个文件" in result.stdout
+    assert "未计入 1 个文件：X999.xlsx（不在支部名单）" in result.stdout

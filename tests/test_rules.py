@@ -271,7 +271,7 @@ def test_a_never_filled_template_is_one_finding(tmp_path, prefilled):
         ("MISSING_SUBMISSION", "reg.xlsx", "T001")])
     empty = next(f for f in batch.findings if f.code.name == "EMPTY_TEMPLATE")
     assert empty.message.startswith("空白模板，尚未填写") and empty.severity.value == "error"
-    assert batch.files["状态"].tolist() == ["空白模板"]
+    assert batch.files[["状态", "未计入原因"]].values.tolist() == [["未计入", "空白模板"]]
     chase = next(f for f in batch.findings if f.code.name == "MISSING_SUBMISSION")
     assert chase.message == "未报送：石门村党支部（T001）报送的“T001.xlsx”是空白模板，尚未填写，请联系书记王建国，13812345678"
     cxzy_xl.write_result(cxzy_xl.aggregate(batch), tmp_path / "汇总.xlsx")
