@@ -14,6 +14,7 @@ thresholds in 设置: 好 ≥ 90, 较好 ≥ 80, 一般 ≥ 60, else 较差 by d
 
 from __future__ import annotations
 
+import datetime as dt
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -27,7 +28,8 @@ from . import schema
 from .checks import departed
 from .findings import Code, Finding, Severity
 from .history import compared
-from .model import Batch, Summary
+from .model import Batch, Previous, Summary
+from .normalize import period_end, period_start
 from .schema import Settings
 from .tallies import LATE_COUNT, TALLY_COLUMNS, tally_base
 
@@ -85,11 +87,15 @@ FIGURES: tuple[Figure, ...] = (
     Figure("已兑现承诺数", "count"),
     Figure("承诺兑现率", "rate", "已兑现承诺数", "承诺数"),
     Figure("超期承诺数", "count"),
+    Figure("本期新增承诺", "count"),
+    Figure("本期兑现承诺", "count"),
     Figure("活动次数", "count"),
+    Figure("累计活动次数", "count"),
     Figure("应参加人次", "count"),
     Figure("实际参加人次", "count"),
     Figure("参学率", "rate", "实际参加人次", "应参加人次"),
     Figure("学时合计", "amount", shown_as="hours"),
+    Figure("累计学时", "amount", shown_as="hours"),
     Figure("办实事项目数", "count"),
     Figure("投入资金（万元）", "amount"),
     Figure("争取上级资金（万元）", "amount"),
@@ -98,6 +104,8 @@ FIGURES: tuple[Figure, ...] = (
     Figure("已办结件数", "count"),
     Figure("办结率", "rate", "已办结件数", "民情件数"),
     Figure("超期未办结件数", "count"),
+    Figure("本期新登记民情", "count"),
+    Figure("本期办结民情", "count"),
     Figure("示范岗数", "count"),
     Figure("五个好得分", "mean", "五个好得分合计", "五个好得分支部数"),
     Figure("测评满意率", "rate", "满意及基本满意票", "测评参评人数"),
@@ -109,6 +117,15 @@ FIGURES: tuple[Figure, ...] = (
     Figure("等次", "grade"),
 )
 FIGURE = {f.name: f for f in FIGURES}
+# 本期 and 累计 (contract 1.2): flow figures count the rows dated in the report quarter; each 累计 figure
+# is its 本期 figure since the campaign began (the previous result's 累计 + this 本期, or the file's own
+# rows since 活动开始日期); the rest are stock as at the quarter's end. 环比 compares like with like.
+FLOW_FIGURES = ("本期新增承诺", "本期兑现承诺", "活动次数", "应参加人次", "实际参加人次", "参学率", "学时合计",
+                "本期新登记民情", "本期办结民情")
+CUMULATIVE = {"累计活动次数": "活动次数", "累计学时": "学时合计"}
+# base columns 数据 gained with contract 1.2; a result without them is read with them as 0, and its
+# flow figures counted every row of its files (not its quarter's): no 环比 or 累计 is taken from it
+NEW_IN_1_2 = ("本期新增承诺", "本期兑现承诺", "累计活动次数", "累计学时", "本期新登记民情", "本期办结民情")
 
 
 def shown(value: Any, figure: str) -> str:
@@ -220,6 +237,23 @@ def branch_base(batch: Batch) -> pd.DataFrame:
     roster, promises, acts = t["党员名册"], t["公开承诺"], t["活动记录"]
     concerns = t["民情台账"]
     ok, left_out = _left_out(batch, out.index)  # rows kept by each group of figures (schema.FIGURE_INPUTS)
+    end = pd.Timestamp(batch.period_end)
+    start = pd.Timestamp(period_start(batch.period)) if batch.period else pd.Timestamp(batch.settings.campaign_start)
+    since = pd.Timestamp(batch.settings.campaign_start)
+
+    def dated(df: pd.DataFrame, col: str, first: pd.Timestamp) -> pd.Series:
+        return ((df[col] >= first) & (df[col] <= end)).fillna(False).astype(bool)
+
+    # a row dated after the period's end is counted in no figure of it (OUT_OF_PERIOD “晚于报告期”)
+    for name in ("公开承诺", "活动记录", "为民办实事", "民情台账", "示范岗"):
+        sheet = schema.BRANCH_SHEET[name]
+        early = pd.Series(True, index=t[name].index, dtype=bool)
+        for col in sheet.dated:
+            early &= ~(t[name][col] > end).fillna(False).astype(bool)
+        for g in schema.FIGURE_INPUTS:
+            if g.sheet == name:
+                ok[g.name] = ok[g.name] & early
+        ok.setdefault(name, early)
     current = ~departed(roster)  # a departure record (备注 转出、去世…) stays in the roster, uncounted
     out["党员数"] = size("党员名册", current & ok["党员"])
     out["预备党员数"] = size("党员名册", current & ok["预备党员"] & (roster["党员类别"] == "预备党员"))
@@ -227,19 +261,28 @@ def branch_base(batch: Batch) -> pd.DataFrame:
     out["承诺数"] = size("公开承诺", ok["承诺"])
     out["已兑现承诺数"] = size("公开承诺", ok["承诺"] & (promises["完成情况"] == "已完成"))
     out["超期承诺数"] = size("公开承诺", ok["超期承诺"] & schema.DEADLINE["公开承诺"].overdue(promises, batch.period_end))
-    out["活动次数"] = size("活动记录", ok["活动"])
-    both = ok["参学"] & acts["应参加人数"].notna() & acts["实际参加人数"].notna()  # the rate needs both of a row
+    out["本期新增承诺"] = size("公开承诺", ok["本期承诺"] & dated(promises, "承诺日期", start))
+    out["本期兑现承诺"] = size("公开承诺", ok["本期承诺"] & (promises["完成情况"] == "已完成")
+                         & dated(promises, "实际完成日期", start))
+    this_quarter = dated(acts, "活动日期", start)
+    out["活动次数"] = size("活动记录", ok["活动"] & this_quarter)
+    both = ok["参学"] & this_quarter & acts["应参加人数"].notna() & acts["实际参加人数"].notna()  # a rate needs both
     out["应参加人次"] = total("活动记录", "应参加人数", both).astype("int64")
     out["实际参加人次"] = total("活动记录", "实际参加人数", both).astype("int64")
-    out["学时合计"] = total("活动记录", "学时", ok["学时"])
-    out["办实事项目数"] = size("为民办实事")
+    out["学时合计"] = total("活动记录", "学时", ok["学时"] & this_quarter)
+    # 累计 from the file's own rows; aggregate() adds this 本期 to the previous result's 累计 instead
+    out["累计活动次数"] = size("活动记录", ok["活动"] & dated(acts, "活动日期", since))
+    out["累计学时"] = total("活动记录", "学时", ok["学时"] & dated(acts, "活动日期", since))
+    out["办实事项目数"] = size("为民办实事", ok["为民办实事"])
     out["投入资金（万元）"] = total("为民办实事", "投入资金（万元）", ok["投入资金"])
     out["争取上级资金（万元）"] = total("为民办实事", "其中争取上级资金（万元）", ok["投入资金"])
     out["受益户数"] = total("为民办实事", "受益户数", ok["受益户"]).astype("int64")
     out["民情件数"] = size("民情台账", ok["民情"])
+    out["本期新登记民情"] = size("民情台账", ok["本期民情"] & dated(concerns, "登记日期", start))
+    out["本期办结民情"] = size("民情台账", ok["本期民情"] & dated(concerns, "办结日期", start))
     out["已办结件数"] = size("民情台账", ok["民情"] & concerns["办结日期"].notna())
     out["超期未办结件数"] = size("民情台账", ok["超期民情"] & schema.DEADLINE["民情台账"].overdue(concerns, batch.period_end))
-    out["示范岗数"] = size("示范岗")
+    out["示范岗数"] = size("示范岗", ok["示范岗"])
     form = t["考核测评"]
     votes = form.set_index(schema.FILE_COL).reindex(out.index)
     kept = {name: pd.Series(ok[name].to_numpy(), index=form[schema.FILE_COL]).reindex(out.index, fill_value=True)
@@ -414,10 +457,31 @@ def missing_branches(batch: Batch) -> pd.DataFrame:
     return pd.DataFrame(rows, columns=cols)
 
 
+def accumulated(base: pd.DataFrame, previous: Sequence[Previous], period: str) -> pd.DataFrame:
+    """``base`` with each branch's 累计 figures carried on from the last earlier result, when that is the
+    quarter just before this one and has them (written since contract 1.2): its 累计 plus this 本期, so
+    the rows of earlier quarters a file keeps are not counted twice. Otherwise 累计 stays what the
+    file's own rows give."""
+    if not previous or not period:
+        return base
+    last = previous[-1]
+    before = last.summary.base
+    if not last.period or period_end(last.period) + dt.timedelta(days=1) != period_start(period) \
+            or any(c in last.summary.absent or c not in before for c in CUMULATIVE):
+        return base
+    carried = before.drop_duplicates(schema.CODE_COL).set_index(schema.CODE_COL)
+    out = base.copy()
+    known = out[schema.CODE_COL].isin(carried.index)
+    for total, flow in CUMULATIVE.items():
+        was = out.loc[known, schema.CODE_COL].map(carried[total]).astype("float64")
+        out.loc[known, total] = (was + out.loc[known, flow].astype("float64")).astype(out[total].dtype)
+    return out
+
+
 def aggregate(batch: Batch) -> Summary:
     """Figures by branch, by 党组织类型 and in total for one township's batch; beside last quarter's
     when the batch was read with earlier results (:func:`cxzy_xl.history.compared`)."""
-    base = branch_base(batch)
+    base = accumulated(branch_base(batch), batch.previous, batch.period)
     by_branch, by_type, total = summarise(base, batch.settings)
     missing = missing_branches(batch)
     expected = len(batch.registry.branches) if batch.registry else len(base)

@@ -473,13 +473,20 @@ def rule_late(ctx: RuleContext) -> Iterator[Finding]:
 
 
 def rule_out_of_period(ctx: RuleContext) -> Iterator[Finding]:
+    """Dated rows outside the campaign; and rows dated after the report period's end, which no figure
+    of this period counts (contract 1.2, 本期 and 累计)."""
     start, end = pd.Timestamp(ctx.settings.campaign_start), pd.Timestamp(ctx.settings.campaign_end)
-    span = f"{display(ctx.settings.campaign_start)}至{display(ctx.settings.campaign_end)}"
+    span = f"不在创先争优活动期间（{display(ctx.settings.campaign_start)}至{display(ctx.settings.campaign_end)}）"
+    period_end = pd.Timestamp(ctx.period_end)
+    late = f"晚于报告期（截至{display(ctx.period_end)}），本期不计入；如是笔误请改正，下期的事项请下期再填"
     for sheet in schema.TABLE_SHEETS:
         df = ctx.tables[sheet.name]
         for col in sheet.dated:
-            for row in _rows(df, (df[col] < start) | (df[col] > end)):
+            outside = (df[col] < start) | (df[col] > end)
+            for row in _rows(df, outside):
                 yield ctx.finding(Code.OUT_OF_PERIOD, row, sheet.name, col, value=_text(row[col]), detail=span)
+            for row in _rows(df, ~outside.fillna(False).astype(bool) & (df[col] > period_end)):
+                yield ctx.finding(Code.OUT_OF_PERIOD, row, sheet.name, col, value=_text(row[col]), detail=late)
 
 
 @dataclass(frozen=True)

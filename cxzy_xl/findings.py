@@ -55,7 +55,7 @@ class Code(Enum):
     OVERDUE = (Severity.WARNING, "{detail}", "超期未完成")
     RATING_QUOTA = (Severity.WARNING, "{detail}", "优秀比例过高")
     PROBATION_OVERDUE = (Severity.WARNING, "{detail}", "预备期已满")
-    OUT_OF_PERIOD = (Severity.WARNING, "“{column}”{value} 不在创先争优活动期间（{detail}），请核对", "不在活动期间")
+    OUT_OF_PERIOD = (Severity.WARNING, "“{column}”{value} {detail}，请核对", "不在活动期间")
     FORMULA_NO_VALUE = (Severity.ERROR, "“{column}”是公式，但文件里没有保存计算结果，请在Excel中打开后保存一次，或直接填写数值", "公式没有结果")
     CELL_ERROR = (Severity.ERROR, "“{column}”显示错误值“{value}”（公式出错或引用的单元格已删除），请改为正确的内容", "单元格错误值")
     WRONG_PERIOD = (Severity.ERROR, "报告期为“{value}”，本次汇总的是{detail}，本文件未计入，请核对报告期", "报告期不符")

@@ -128,6 +128,7 @@ class Summary:
     unit: str = ""
     extras: dict[str, pd.DataFrame] = field(default_factory=dict)  # chart data
     previous: list[Previous] = field(default_factory=list)  # oldest first (``--previous``)
+    absent: tuple[str, ...] = ()  # base columns the result this was read from did not have (read as 0)
 
     @property
     def period(self) -> str:
@@ -176,6 +177,7 @@ class ChildResult:
     findings: list[Finding]  # RESULT_EDITED first, then the child's own 问题清单
     missing: pd.DataFrame
     tallies: bool = True  # False: written before 数据 had the 分项统计 columns (they read as 0)
+    absent: tuple[str, ...] = ()  # base columns 数据 did not have (older results; read as 0)
 
 
 __all__ = ["Batch", "ChildResult", "FileResult", "Previous", "PreviousError", "RollupError", "SheetRecords",

@@ -365,6 +365,16 @@ def period_end(period: str) -> dt.date:
     return first_next - dt.timedelta(days=1)
 
 
+def period_start(period: str) -> dt.date:
+    """The first day of a normalised period."""
+    year = int(period[:4])
+    if "Q" in period:
+        return dt.date(year, 3 * int(period[-1]) - 2, 1)
+    if "H" in period:
+        return dt.date(year, 6 * int(period[-1]) - 5, 1)
+    return dt.date(year, 1, 1)
+
+
 def period_label(period: str) -> str:
     """'2011Q2' → '2011年第二季度', the form staff read."""
     year = period[:4]

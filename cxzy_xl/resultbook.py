@@ -28,7 +28,16 @@ from typing import Any
 import pandas as pd
 
 from . import schema
-from .aggregate import BASE_COLUMNS, FIGURE, FIGURE_BASE, LEFT_OUT_COLUMNS, summarise, unit_rows
+from .aggregate import (
+    BASE_COLUMNS,
+    FIGURE,
+    FIGURE_BASE,
+    FIGURES,
+    LEFT_OUT_COLUMNS,
+    NEW_IN_1_2,
+    summarise,
+    unit_rows,
+)
 from .files import safe_filename
 from .findings import Code, Finding, Severity, make
 from .history import with_rank
@@ -40,6 +49,8 @@ from .tallies import LATE_COUNT, TALLY_COLUMNS, TALLY_SHEET
 from .vanished import detail_rows
 
 _SEVERITY_BY_LABEL = {s.label: s for s in Severity}
+# 数据's base columns every result has had (contract 1); those added since read as 0 when absent
+CONTRACT_1_BASE = tuple(c for c in FIGURE_BASE if c not in NEW_IN_1_2)
 REL_15 = 1e-14  # two figures within this of each other agree to 15 significant digits
 
 
@@ -189,7 +200,7 @@ def open_result(path: str | os.PathLike[str]) -> tuple[ChildResult, RawBook]:
     data = book.sheet(schema.RESULT_DATA_SHEET)
     if data is None:
         raise RollupError(f"{path.name} 缺少“{schema.RESULT_DATA_SHEET}”工作表，不能用于逐级汇总")
-    base = _table(data.rows, schema.RESULT_DATA_SHEET, (*DATA_ID, *FIGURE_BASE))
+    base = _table(data.rows, schema.RESULT_DATA_SHEET, (*DATA_ID, *CONTRACT_1_BASE))
     for c in DATA_ID:
         base[c] = base[c].map(lambda v: "" if is_blank(v) else str(v))
     _refuse_text_in_data(data, path.name)
@@ -197,13 +208,13 @@ def open_result(path: str | os.PathLike[str]) -> tuple[ChildResult, RawBook]:
     # figures are complete, only those counts are missing and count 0, which the office is told once.
     older = [c for c in TALLY_COLUMNS if c not in base.columns]
     # Before contract 1.2 nothing was left out of a figure: those counts are 0.
-    absent = older + [c for c in LEFT_OUT_COLUMNS if c not in base.columns]
+    absent = older + [c for c in (*FIGURE_BASE, *LEFT_OUT_COLUMNS) if c not in base.columns and c not in older]
     if absent:
         base = pd.concat([base, pd.DataFrame(0.0, index=base.index, columns=absent)], axis=1)
     for c in BASE_COLUMNS:
         base[c] = pd.to_numeric(base[c], errors="coerce").fillna(0).astype("float64")
     findings: list[Finding] = [*_check_digest(data, meta, path.name),
-                               *_check_figures(book, base, meta, int(meta.get("level") or 1), path.name)]
+                               *_check_figures(book, base, meta, int(meta.get("level") or 1), path.name, absent)]
     if older:
         findings.append(make(Code.SKIPPED, path.name, sheet=schema.RESULT_DATA_SHEET, detail=(
             f"{unit}的汇总表是旧版本，“{schema.RESULT_DATA_SHEET}”工作表中没有{TALLY_SHEET}所需的数据"
@@ -232,7 +243,8 @@ def open_result(path: str | os.PathLike[str]) -> tuple[ChildResult, RawBook]:
     if "单位名称" not in missing.columns:
         missing.insert(0, "单位名称", unit)
     return ChildResult(path, unit, meta.get("report_period", ""), int(meta.get("level") or 1),
-                       int(float(meta.get("expected") or 0)), base, findings, missing, tallies=not older), book
+                       int(float(meta.get("expected") or 0)), base, findings, missing, tallies=not older,
+                       absent=tuple(absent)), book
 
 
 def _text(v: Any) -> str:
@@ -311,8 +323,9 @@ def _settings(meta: dict[str, str]) -> Settings | None:
 
 
 def _check_figures(book: RawBook, base: pd.DataFrame, meta: dict[str, str], level: int,
-                   file: str) -> list[Finding]:
-    """Each visible figure sheet against what its writer would write from 数据."""
+                   file: str, absent: Sequence[str] = ()) -> list[Finding]:
+    """Each visible figure sheet against what its writer would write from 数据; the figures of base
+    columns an older 数据 did not have are not looked for."""
     settings = _settings(meta)
     by_branch, by_type, total = summarise(base, settings or Settings())
     if settings is None:
@@ -325,9 +338,11 @@ def _check_figures(book: RawBook, base: pd.DataFrame, meta: dict[str, str], leve
         else:
             by_unit = unit_rows(parts)
     out: list[Finding] = []
+    newer = [f.name for f in FIGURES if set(f.base) & set(absent)]
     for name, df, tot, _ in figure_tables(by_branch, by_unit, by_type, total):
         if by_unit is not None and by_unit.empty and name == schema.ROLLUP_CHILD_SHEET:
             continue
+        df = df.drop(columns=[c for c in newer if c in df.columns])
         out += _compare(book.sheet(name), name, list(df.columns), figure_rows(df, tot), file)
     return out
 
@@ -467,6 +482,7 @@ def summary_of(child: ChildResult, meta: dict[str, str]) -> Summary:
         parts = _segments(child.base, meta, child.level)
         by_unit = with_rank(unit_rows(parts)) if parts else None
     return Summary(by_branch=by_branch, by_type=by_type, total=total, base=child.base, settings=settings,
+                   absent=child.absent,
                    findings=list(child.findings), missing=child.missing, expected=child.expected, by_unit=by_unit,
                    level=child.level, unit=child.unit)
 

@@ -169,3 +169,22 @@ def valid_rows(batch, sheet: str, fields) -> pd.DataFrame:  # type: ignore[name-
     df = batch[sheet]
     keep = [(file, int(row)) not in bad for file, row in zip(df["来源文件"], df["来源行"], strict=True)]
     return df[keep]
+
+
+def in_quarter(day, period: str) -> bool:
+    """``day`` (a date, or None) falls in ``period`` ("2011Q3")."""
+    if day is None or isinstance(day, str):
+        return False
+    year, q = int(period[:4]), int(period[-1])
+    return _dt.date(year, 3 * q - 2, 1) <= day <= (_dt.date(year + q // 4, (3 * q) % 12 + 1, 1) - _dt.timedelta(days=1))
+
+
+def add_next_quarter_activities(data: dict[str, dict], days: int = 92) -> dict[str, dict]:
+    """Each branch keeps its rows and adds this quarter's activities, as a clerk does: last quarter's
+    (2011Q2) activities again, ``days`` later (in 2011Q3). Changes ``data`` and returns it."""
+    for d in data.values():
+        acts = d["活动记录"]
+        new = [{**a, "活动日期": a["活动日期"] + _dt.timedelta(days=days)} for a in acts
+               if in_quarter(a.get("活动日期"), "2011Q2")]
+        d["活动记录"] = [{**a, "序号": i} for i, a in enumerate(acts + new, 1)]
+    return data

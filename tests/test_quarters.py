@@ -14,7 +14,7 @@ from pathlib import Path
 import openpyxl
 import pytest
 from click.testing import CliRunner
-from helpers import write_quarter
+from helpers import add_next_quarter_activities, write_quarter
 
 from cxzy_xl.aggregate import aggregate
 from cxzy_xl.cli import main
@@ -61,7 +61,7 @@ def quarter_two(branches: list[Branch], committee: str, seed: int) -> dict[str, 
 
 
 def quarter_three(q2: dict[str, dict], codes: list[str]) -> dict[str, dict]:
-    q3 = copy.deepcopy(q2)
+    q3 = add_next_quarter_activities(copy.deepcopy(q2))
     for d in q3.values():
         d["基本信息"]["报告期"] = "2011年第三季度"
         d["基本信息"]["填报日期"] = dt.date(2011, 9, 28)

@@ -19,7 +19,7 @@ import pytest
 import report_templates  # tools/report_templates.py (tests/conftest.py puts tools/ on sys.path)
 from click.testing import CliRunner
 from docx.shared import Pt
-from helpers import two_townships, valid_rows, write_quarter
+from helpers import add_next_quarter_activities, in_quarter, two_townships, valid_rows, write_quarter
 from hypothesis import given
 from hypothesis import strategies as st
 
@@ -82,7 +82,7 @@ def town(tmp_path_factory):
     q2 = quarter(5)
     in2, reg2 = write_town(root / "q2", q2, "2011年第二季度", dt.date(2011, 7, 5))
     r2 = write_result(aggregate(read_folder(in2, reg2)), root / "q2.xlsx")
-    q3 = copy.deepcopy(q2)
+    q3 = add_next_quarter_activities(copy.deepcopy(q2))
     for d in q3.values():
         d["基本信息"].update({"报告期": "2011年第三季度", "填报日期": dt.date(2011, 9, 28)})
     q3["QS002"]["基本信息"]["填报日期"] = dt.date(2011, 10, 9)  # after the deadline
@@ -136,7 +136,8 @@ def test_the_summary_states_the_townships_figures_worked_out_from_the_branch_dat
     members = sum(len(d["党员名册"]) for d in q3)
     promises = [p for d in q3 for p in d["公开承诺"]]
     kept = sum(p["完成情况"] == "已完成" for p in promises)
-    acts = [a for d in q3 for a in d["活动记录"] if a["应参加人数"] is not None and a["实际参加人数"] is not None]
+    acts = [a for d in q3 for a in d["活动记录"] if a["应参加人数"] is not None and a["实际参加人数"] is not None
+            and in_quarter(a["活动日期"], "2011Q3")]  # 本期: the rows dated in the report quarter
     projects = [p for d in q3 for p in d["为民办实事"]]
     funds = math.fsum(p["投入资金（万元）"] or 0 for p in projects)
     concerns = [c for d in q3 for c in d["民情台账"]]

@@ -117,7 +117,9 @@ def test_figures_come_from_valid_rows_only(branches):
     totals = summary.total[["承诺兑现率", "参学率", "办结率", "测评满意率"]].astype("float64")
     assert (totals.fillna(0) <= 1 + 1e-12).all().all()
     # every file counted once, or listed with why not
-    assert len(batch.files) == len(branches)
-    assert batch.files["状态"].isin(["已读取"]).sum() == len(summary.by_branch)
+    assert len(batch.files) == len(branches) + 1  # the .txt is listed too
+    counted = batch.files["状态"] == "已计入"
+    assert counted.sum() == len(summary.by_branch) == len(branches)
+    assert batch.files.loc[~counted, "未计入原因"].astype(str).str.len().gt(0).all()
     sent = submissions(summary)
     assert sent.expected == sent.reported + sent.missing
