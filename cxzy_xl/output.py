@@ -16,7 +16,7 @@ import pandas as pd
 from . import schema
 from .aggregate import BASE_COLUMNS, submissions
 from .files import AUTHOR, NameSet, atomic, safe_filename
-from .findings import Finding, Severity, for_reading
+from .findings import Code, Finding, Severity, for_reading
 from .groups import GROUP_SHEET, group_findings, group_table
 from .history import totals_over_time
 from .model import Batch, Summary
@@ -35,7 +35,8 @@ from .resultbook import (
 from .tallies import TALLY_HEADERS, TALLY_SHEET, shares_note, tally_table
 from .templates import FONT, column_width, new_workbook, text_width
 
-FINDING_WIDTHS = (5, 9, 24, 9, 9, 5, 17, 50, 16)  # about 145 characters: A4 landscape at 9 pt and up
+# 问题类型 as wide as the longest kind: one line each (about 145 characters: A4 landscape at 9 pt and up)
+FINDING_WIDTHS = (5, 9, 22, 9, 9, 5, max(text_width(c.kind) for c in Code) + 1, 17, 46, 14)
 
 
 class Styles:
@@ -78,7 +79,7 @@ def write_findings_sheet(wb: Any, st: Styles, findings: Sequence[Finding], name:
         ws.set_column(c, c, width)
     widest = max((text_width(f.file) for f in rows), default=12.0)
     file_width = min(max(widest, 12), FINDING_WIDTHS[2])  # long paths wrap rather than widen the page
-    wrapped = ((2, file_width), (4, FINDING_WIDTHS[4]), (7, FINDING_WIDTHS[7]), (8, FINDING_WIDTHS[8]))
+    wrapped = ((2, file_width), (4, FINDING_WIDTHS[4]), (8, FINDING_WIDTHS[8]), (9, FINDING_WIDTHS[9]))
     widths: dict[str, float] = {}  # file names, cell ranges and values repeat from row to row
     for r, f in enumerate(rows, 1):
         # Not every program grows a row to fit wrapped text (LibreOffice prints one line of it), so the
@@ -94,9 +95,10 @@ def write_findings_sheet(wb: Any, st: Styles, findings: Sequence[Finding], name:
         ws.write_string(r, 3, f.sheet, st.text)
         ws.write_string(r, 4, f.cell, st.wrap)
         ws.write_string(r, 5, f.severity.label, st.severity[f.severity])
-        ws.write_string(r, 6, f.code.name, st.text)
-        ws.write_string(r, 7, f.message, st.wrap)
-        ws.write_string(r, 8, f.value, st.wrap)
+        ws.write_string(r, 6, f.code.kind, st.text)
+        ws.write_string(r, 7, f.code.name, st.text)
+        ws.write_string(r, 8, f.message, st.wrap)
+        ws.write_string(r, 9, f.value, st.wrap)
     ws.set_column(2, 2, file_width)
     ws.freeze_panes(1, 0)
     ws.autofilter(0, 0, max(1, len(rows)), len(FINDING_HEADERS) - 1)
@@ -739,7 +741,7 @@ STREAMED_CELLS = 4_000_000
 def result_cells(summary: Summary) -> int:
     """How many cells the result workbook's big sheets can hold, at most: detail sheets, 数据, and
     问题清单 as if it listed every finding."""
-    n = len(summary.findings) * 9 + int(summary.base.shape[0] * summary.base.shape[1])
+    n = len(summary.findings) * len(FINDING_HEADERS) + int(summary.base.shape[0] * summary.base.shape[1])
     if summary.by_unit is None and summary.batch is not None:
         n += sum(len(summary.batch.tables[s.name]) * (len(s.fields) + 2) for s in schema.TABLE_SHEETS)
     return n

@@ -92,8 +92,9 @@ def test_problem_list_workbook(tmp_path):
     result = run("check", inbox, "-o", out)
     assert result.exit_code == 1
     ws = openpyxl.load_workbook(out)["问题清单"]
-    assert [c.value for c in ws[1]] == ["序号", "党组织编码", "文件", "工作表", "单元格", "类别", "代码", "问题及修改要求", "填写内容"]
-    assert [c.value for c in ws[2]][1:7] == ["T001", "T001.xlsx", "党员名册", "C3", "错误", "BAD_CHOICE"]
+    assert [c.value for c in ws[1]] == ["序号", "党组织编码", "文件", "工作表", "单元格", "类别", "问题类型", "代码", "问题及修改要求",
+                                    "填写内容"]
+    assert [c.value for c in ws[2]][1:8] == ["T001", "T001.xlsx", "党员名册", "C3", "错误", "选项有误", "BAD_CHOICE"]
     assert ws.freeze_panes == "A2" and ws.auto_filter.ref
 
 

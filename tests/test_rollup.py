@@ -187,7 +187,7 @@ def test_edits_reach_the_county_problem_list_and_the_console(tmp_path):
     assert result.exit_code == 1, result.output  # the child's own 问题清单 holds errors
     assert "[警告] 德新镇.xlsx：支部汇总!D5 与数据表不一致：25 ≠ 21" in result.output
     rows = list(openpyxl.load_workbook(out)["问题清单"].values)
-    assert ("德新镇.xlsx", "支部汇总", "D5", "警告", "RESULT_EDITED") in [r[2:7] for r in rows]
+    assert ("德新镇.xlsx", "支部汇总", "D5", "警告", "汇总表被改动", "RESULT_EDITED") in [r[2:8] for r in rows]
 
 
 def test_data_and_meta_are_protected_without_a_password():
