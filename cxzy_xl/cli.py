@@ -24,7 +24,7 @@ from . import schema
 from .carryover import CarryRefused, write_carried_templates
 from .demo import DemoRefused, make_demo
 from .files import OutputNotice, PlacementRefused, WriteRefused
-from .findings import FINDING_COLUMNS, Code, Severity
+from .findings import FINDING_COLUMNS, Code, Severity, brief
 from .model import Batch, PreviousError, RollupError, Summary
 from .normalize import period_label
 from .pipeline import headline, run_aggregate, run_check, run_rollup
@@ -285,7 +285,7 @@ def print_findings(batch: Batch, fmt: str, show_all: bool) -> None:
     click.echo(f"{_pad('编码', 10)}{_pad('党组织名称', 30)}{_pad('错误', 6)}{_pad('警告', 6)}提示")
     for code in sorted(per, key=lambda k: (not k, k)):
         c = per[code]
-        name = names.get(code, "") if code else "（其他文件）"
+        name = brief(names.get(code, "")) if code else "（其他文件）"  # a name typed into a cell
         click.echo(f"{_pad(code, 10)}{_pad(name, 30)}{c['error']:<6}{c['warning']:<6}{c['info']}")
     click.echo("")
     # errors, then warnings, then (with --all) the notes, each in the batch's order

@@ -18,7 +18,7 @@ from openpyxl.worksheet.hyperlink import Hyperlink
 
 from . import schema
 from .files import AUTHOR, FEEDBACK_ID, NameSet, atomic, refuse_placement, refused, safe_filename
-from .findings import Code, Finding, Severity, for_reading
+from .findings import Code, Finding, Severity, brief, for_reading
 from .resultbook import FINDING_KIND
 
 SHEET = schema.FINDINGS_SHEET
@@ -102,7 +102,7 @@ def _write(wb, items: list[Finding], target: Path) -> Path:  # type: ignore[no-u
         c.fill = PatternFill("solid", fgColor="FFDDEBF7")
     order = {Severity.ERROR: 0, Severity.WARNING: 1, Severity.INFO: 2}
     for i, f in enumerate(sorted(for_reading(items), key=lambda f: order[f.severity]), 1):
-        ws.append([i, f.sheet, f.cell, f.severity.label, f.code.kind, f.code.name, f.message, f.value])
+        ws.append([i, f.sheet, f.cell, f.severity.label, f.code.kind, f.code.name, f.message, brief(f.value)])
         row = ws.max_row
         if f.cell and f.sheet and not standalone and f.sheet in wb.sheetnames:
             link = ws.cell(row=row, column=3)

@@ -16,7 +16,7 @@ import pandas as pd
 from . import schema
 from .aggregate import BASE_COLUMNS, submissions
 from .files import AUTHOR, NameSet, atomic, safe_filename
-from .findings import Code, Finding, Severity, for_reading
+from .findings import Code, Finding, Severity, brief, for_reading
 from .groups import GROUP_SHEET, group_findings, group_table
 from .history import totals_over_time
 from .model import Batch, Summary
@@ -84,7 +84,7 @@ def write_findings_sheet(wb: Any, st: Styles, findings: Sequence[Finding], name:
     for r, f in enumerate(rows, 1):
         # Not every program grows a row to fit wrapped text (LibreOffice prints one line of it), so the
         # height is set here, before the row's cells (constant_memory writes rows as they complete).
-        texts = (f.file, f.cell, f.message, f.value)
+        texts = (f.file, f.cell, f.message, brief(f.value))
         lines = max(math.ceil((widths.get(t) or widths.setdefault(t, text_width(t))) / (w - 1)) if t else 1
                     for t, (_, w) in zip(texts, wrapped, strict=True))
         if lines > 1:
@@ -98,7 +98,7 @@ def write_findings_sheet(wb: Any, st: Styles, findings: Sequence[Finding], name:
         ws.write_string(r, 6, f.code.kind, st.text)
         ws.write_string(r, 7, f.code.name, st.text)
         ws.write_string(r, 8, f.message, st.wrap)
-        ws.write_string(r, 9, f.value, st.wrap)
+        ws.write_string(r, 9, brief(f.value), st.wrap)
     ws.set_column(2, 2, file_width)
     ws.freeze_panes(1, 0)
     ws.autofilter(0, 0, max(1, len(rows)), len(FINDING_HEADERS) - 1)
@@ -380,15 +380,19 @@ _MASKERS = _maskers()
 
 
 def masked_finding(f: Finding) -> Finding:
-    """A finding about a 身份证号 or phone cell with the number masked in its value and message, for
-    workbooks that travel upward (the office's own problem list and feedback keep it whole to fix)."""
+    """A finding about a 身份证号 or phone cell with the number masked, for workbooks that travel upward
+    (the office's own problem list and feedback keep it whole to fix). Masking touches values, never
+    the reason: the value, and the detail only where it is the value as read (NORMALISED); in the
+    message only the quoted value changes, so “12” masked leaves 现为2位 alone."""
     fn = _MASKERS.get(f.column)
     if fn is None or not f.value:
         return f
+    detail = fn(f.detail) if f.detail and f.code is Code.NORMALISED else f.detail
     message = f.message
-    for raw in {f.value, f.detail} - {""}:
-        message = message.replace(raw, fn(raw))
-    return replace(f, message=message, value=fn(f.value), detail=fn(f.detail) if f.detail else "")
+    for raw, masked in ((f.value, fn(f.value)), (f.detail, detail)):
+        if raw and raw != masked:
+            message = message.replace(f"“{brief(raw)}”", f"“{brief(masked)}”")
+    return replace(f, message=message, value=fn(f.value), detail=detail)
 
 
 def _detail_frame(df: pd.DataFrame, sheet: schema.Sheet, mask: bool) -> pd.DataFrame:

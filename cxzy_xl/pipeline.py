@@ -15,7 +15,7 @@ from .aggregate import aggregate, submissions
 from .batch import inbox_tasks, read_submissions
 from .feedback import write_feedback
 from .files import PlacementRefused, refuse_placement
-from .findings import Severity
+from .findings import Severity, brief
 from .groups import has_groups
 from .model import Batch, Previous, Summary
 from .normalize import period_label
@@ -159,7 +159,7 @@ def headline(summary: Summary) -> list[str]:
         return "—" if v is None or v != v else f"{float(v):.1%}"  # type: ignore[arg-type]
 
     sent = submissions(summary)
-    lines = [f"{summary.unit or '汇总'}　{period_label(summary.period) if summary.period else ''}",
+    lines = [f"{brief(summary.unit) or '汇总'}　{period_label(summary.period) if summary.period else ''}",
              f"  报送：应报 {summary.expected}，已报 {sent.reported}" + (f"（逾期 {sent.late}）" if sent.late else "")
              + f"，未报 {sent.missing}",
              f"  党员 {int(t['党员数'])} 人；承诺 {int(t['承诺数'])} 项，兑现率 {pct(t['承诺兑现率'])}；"
