@@ -281,7 +281,7 @@ def print_findings(batch: Batch, fmt: str, show_all: bool) -> None:
             names[row[schema.CODE_COL]] = row["党组织名称"] or ""
     if batch.registry:
         names.update({b.code: b.name for b in batch.registry.branches})
-    click.echo(f"报告期：{batch.period or '未知'}　已读取 {int((batch.files['状态'] == '已读取').sum())} 个文件")
+    click.echo(f"报告期：{period_label(batch.period) if batch.period else '未知'}　已读取 {int((batch.files['状态'] == '已读取').sum())} 个文件")
     click.echo(f"{_pad('编码', 10)}{_pad('党组织名称', 30)}{_pad('错误', 6)}{_pad('警告', 6)}提示")
     for code in sorted(per, key=lambda k: (not k, k)):
         c = per[code]

@@ -4,17 +4,20 @@ the console names periods as people say them (2011年第二季度)."""
 
 from __future__ import annotations
 
+import json
+import re
 from pathlib import Path
 
 import openpyxl
 from click.testing import CliRunner
-from helpers import clean_data, write_clean
+from helpers import BRANCH, clean_data, write_clean
 
 import cxzy_xl
 from cxzy_xl.cli import main
 from cxzy_xl.findings import Code
 from cxzy_xl.pipeline import read_folder, run_aggregate
 from cxzy_xl.resultbook import read_result
+from cxzy_xl.templates import write_registry
 
 
 def run(*args):
@@ -137,7 +140,25 @@ def test_a_32000_character_cell_is_cut_in_messages_and_whole_in_json(tmp_path):
 
 
 def json_findings(inbox):
-    import json
-
     result = run("check", inbox, "--format", "json")
     return json.loads(result.stdout)
+
+
+# --- periods as people say them -----------------------------------------------------------------
+
+CODED_PERIOD = re.compile(r"\d{4}[QH][1-4]")
+
+
+def test_the_console_says_2011年第二季度_never_2011Q2(tmp_path):
+    data = clean_data()
+    data["党员名册"][0]["性别"] = "未知"
+    inbox = inbox_of(tmp_path, data)
+    reg = write_registry(tmp_path / "支部名单.xlsx", [BRANCH], {"所属党委": "德新镇党委", "报告期": "2011年第二季度"})
+    check = run("check", inbox, "--registry", reg, "--all")
+    assert check.exit_code == 1 and "报告期：2011年第二季度" in check.output
+    town = tmp_path / "镇.xlsx"
+    aggregate = run("aggregate", inbox, "--registry", reg, "-o", town)
+    county = run("rollup", town, "--unit", "县", "-o", tmp_path / "县.xlsx")
+    for result in (check, aggregate, county):
+        assert result.exit_code == 1, result.output
+        assert "2011年第二季度" in result.output and not CODED_PERIOD.search(result.output), result.output
