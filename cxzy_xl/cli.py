@@ -27,7 +27,7 @@ from .files import OutputNotice, PlacementRefused, WriteRefused
 from .findings import FINDING_COLUMNS, Code, Severity, brief
 from .model import Batch, PreviousError, RollupError, Summary
 from .normalize import period_label
-from .pipeline import headline, run_aggregate, run_check, run_rollup
+from .pipeline import EmptyInbox, headline, run_aggregate, run_check, run_rollup
 from .read import Unreadable, read_registry
 from .report import ReportError, template_kind, write_reports
 from .templates import write_blank_templates, write_branch_templates
@@ -242,7 +242,7 @@ def _refusals(registry: Path | None = None) -> Iterator[None]:
     """What the library refuses before writing anything, as the command's usage errors (exit 2)."""
     try:
         yield
-    except (PlacementRefused, PreviousError, RollupError) as exc:
+    except (EmptyInbox, PlacementRefused, PreviousError, RollupError) as exc:
         _fail(str(exc))
     except Unreadable as exc:
         _fail(f"支部名单 {registry.name if registry else ''} 无法读取：{exc}")

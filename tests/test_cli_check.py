@@ -121,3 +121,25 @@ def test_feedback_marks_cells_and_stays_a_usable_template(tmp_path):
     # still their template: hidden _meta, dropdowns, protection
     assert wb["_meta"].sheet_state == "hidden"
     assert wb["党员名册"].protection.sheet and wb["党员名册"].data_validations.dataValidation
+
+
+def test_an_inbox_without_a_spreadsheet_is_refused_and_nothing_is_written(tmp_path, monkeypatch):
+    import pytest
+
+    from cxzy_xl.pipeline import EmptyInbox, run_aggregate, run_check
+
+    inbox = tmp_path / "收件箱"
+    inbox.mkdir()
+    (inbox / "~$T001.xlsx").write_bytes(b"lock")  # a lock file and a note are not reports
+    (inbox / "报送说明.txt").write_text("请按时报送", encoding="utf-8")
+    monkeypatch.chdir(tmp_path)
+    for args, written in ((("aggregate", inbox), tmp_path / "汇总.xlsx"), (("check", inbox), tmp_path / "问题清单.xlsx")):
+        result = run(*args, "-o", written)
+        assert result.exit_code == 2, result.output
+        assert f"收件箱 {inbox} 中没有可读取的报表文件" in result.output and "文件夹是否选对" in result.output
+        assert not written.exists()
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["收件箱"]  # no result under its own name either
+    with pytest.raises(EmptyInbox, match="没有可读取的报表文件"):  # a notebook is told the same
+        run_aggregate(inbox, folder=tmp_path)
+    with pytest.raises(EmptyInbox):
+        run_check(inbox)
