@@ -122,10 +122,10 @@ def run_check(inbox: str | os.PathLike[str], registry: RegistryArg | None = None
     (:class:`~cxzy_xl.files.PlacementRefused`), and ``by_group`` without a registry that names groups."""
     reg_path = registry if isinstance(registry, (str, os.PathLike)) else None
     refuse_placement([output, feedback, by_group], inbox=inbox, inputs=_inputs(reg_path, previous))
-    refuse_empty_inbox(inbox)
     reg = _registry(registry)
     if by_group is not None and not has_groups(reg):
         raise PlacementRefused("按督导组生成问题清单，须用 --registry 给出填写了“督导组”列的支部名单")
+    refuse_empty_inbox(inbox)
     batch = read_folder(inbox, reg, progress=progress, previous=list(previous))
     run = CheckRun(batch)
     if output is not None:
