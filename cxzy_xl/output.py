@@ -7,7 +7,7 @@ import json
 import math
 import os
 from collections.abc import Callable, Sequence
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -137,6 +137,31 @@ AMOUNT_FIGURES = ("学时合计", "投入资金（万元）", "争取上级资�
 TEXT_FIGURES = (schema.CODE_COL, "党组织名称", "党组织类型", "等次", "单位名称", "报送情况", "督导组", "联系领导", "联系支部")
 
 
+@dataclass(frozen=True)
+class Display:
+    """How a number is shown (contract 1.2, "one display per figure"): to ``decimals`` places, as a
+    percentage (``pct``), with a thousands separator (``grouped``), and with ``fit`` without decimals
+    where the value is whole (学时: 353, 374.5)."""
+
+    decimals: int = 0
+    pct: bool = False
+    grouped: bool = True
+    fit: bool = False
+
+    def num_format(self, value: Any = None) -> str:
+        places = 0 if self.fit and not is_missing(value) and float(value).is_integer() else self.decimals
+        return ("#,##0" if self.grouped else "0") + ("." + "0" * places if places else "") + ("%" if self.pct else "")
+
+
+DISPLAYS = {"int": Display(), "num": Display(2), "pct": Display(1, pct=True, grouped=False),
+            "score": Display(1, grouped=False), "hours": Display(1, fit=True)}
+# Each figure's display, declared once (a key of DISPLAYS; any other number is "int"): 支部汇总, 分类汇总,
+# 督导组汇总 and 总览's cards and 环比 all take it from here.
+FIGURE_DISPLAY: dict[str, str] = {**{n: "pct" for n in RATE_FIGURES},
+                                  **{n: "score" for n in (*SCORE_FIGURES, "上期综合得分")},
+                                  **{n: "num" for n in AMOUNT_FIGURES}, "学时合计": "hours"}
+
+
 def write_cell(ws: Any, r: int, c: int, v: Any, fmt: Any = None, date_fmt: Any = None) -> None:
     """Typed writes only: text stays text (a note typed as =1+1 is never a formula)."""
     if is_missing(v):
@@ -169,39 +194,36 @@ class ResultStyles(Styles):
                  "border_color": "#BFBFBF"}
         self.score = fmt(num_format="0.0", **border)
         self.total_text = fmt(**total)
-        self.total_int = fmt(num_format="#,##0", **total)
-        self.total_num = fmt(num_format="#,##0.00", **total)
-        self.total_pct = fmt(num_format="0.0%", **total)
-        self.total_score = fmt(num_format="0.0", **total)
         self.red = wb.add_format({"font_color": "#C00000", "bold": True})
         self.bad = wb.add_format({"bg_color": "#FFC7CE", "font_color": "#9C0006"})
         self.good = wb.add_format({"bg_color": "#C6EFCE", "font_color": "#006100"})
         self.card_label = fmt(bold=True, bg_color="#DDEBF7", **border)
         self.card_name = fmt(font_color="#404040", **border)
-        self.card_int = fmt(num_format="#,##0", bold=True, font_size=12, **border)
-        self.card_num = fmt(num_format="#,##0.00", bold=True, font_size=12, **border)
-        self.card_pct = fmt(num_format="0.0%", bold=True, font_size=12, **border)
-        self.card_score = fmt(num_format="0.0", bold=True, font_size=12, **border)
         self.note = fmt(font_color="#7F7F7F", font_size=9)
         # 环比: the change signed, rates in 百分点
         self.change = {kind: fmt(num_format=f, **border) for kind, f in (
             ("int", "+#,##0;-#,##0;0"), ("num", "+#,##0.00;-#,##0.00;0.00"), ("score", "+0.0;-0.0;0.0"),
+            ("hours", "+#,##0.0;-#,##0.0;0"),
             ("pct", '+0.0"个百分点";-0.0"个百分点";0.0"个百分点"'), ("ratio", "+0.0%;-0.0%;0.0%"))}
-        self.plain = {"int": fmt(num_format="#,##0", **border), "num": fmt(num_format="#,##0.00", **border),
-                      "pct": fmt(num_format="0.0%", **border), "score": fmt(num_format="0.0", **border)}
+        self._roles = {"plain": border, "total": total, "card": {"bold": True, "font_size": 12, **border}}
+        self._numbers: dict[tuple[str, str], Any] = {}
+        self._fmt = fmt
 
-    def for_figure(self, name: str, total: bool = False) -> Any:
-        if name in RATE_FIGURES:
-            return self.total_pct if total else self.pct
-        if name in SCORE_FIGURES or name == "上期综合得分":
-            return self.total_score if total else self.score
-        if name in AMOUNT_FIGURES:
-            return self.total_num if total else self.num
+    def number(self, kind: str, value: Any = None, role: str = "plain") -> Any:
+        """The format of a number of display ``kind`` (a key of :data:`DISPLAYS`) for ``value``, in a
+        table body (``plain``), a 合计 row (``total``) or a 总览 card (``card``)."""
+        num_format = DISPLAYS[kind].num_format(value)
+        key = (num_format, role)
+        if key not in self._numbers:
+            self._numbers[key] = self._fmt(num_format=num_format, **self._roles[role])
+        return self._numbers[key]
+
+    def for_figure(self, name: str, total: bool = False, value: Any = None) -> Any:
         if name == "联系支部":
             return self.wrap
         if name in TEXT_FIGURES:
             return self.total_text if total else self.text
-        return self.total_int if total else self.int
+        return self.number(FIGURE_DISPLAY.get(name, "int"), value, "total" if total else "plain")
 
 
 # Wide tables print on A4 landscape at a fixed scale across as many pages as they need, never shrunk
@@ -286,7 +308,7 @@ def _write_figure_table(wb: Any, st: ResultStyles, name: str, title: str, df: pd
     for r, row in enumerate(body, start=2):
         is_total = total is not None and len(total) > 0 and r == len(body) + 1
         for c, v in enumerate(row):
-            write_cell(ws, r, c, v, st.for_figure(cols[c], total=is_total))
+            write_cell(ws, r, c, v, st.for_figure(cols[c], total=is_total, value=v))
     last = len(df) + 1
     if len(df):
         for col in cols:
@@ -425,7 +447,7 @@ def _headline(summary: Summary) -> list[tuple[str, list[tuple[str, Any, str]]]]:
                   ("流动党员（人）", t["流动党员数"], "int")]),
         ("公开承诺", [("承诺（项）", t["承诺数"], "int"), ("已兑现（项）", t["已兑现承诺数"], "int"),
                   ("兑现率", t["承诺兑现率"], "pct")]),
-        ("学习活动", [("活动（次）", t["活动次数"], "int"), ("参学率", t["参学率"], "pct"), ("学时", t["学时合计"], "num")]),
+        ("学习活动", [("活动（次）", t["活动次数"], "int"), ("参学率", t["参学率"], "pct"), ("学时", t["学时合计"], FIGURE_DISPLAY["学时合计"])]),
         ("为民办实事", [("项目（个）", t["办实事项目数"], "int"), ("投入资金（万元）", t["投入资金（万元）"], "num"),
                    ("争取上级资金（万元）", t["争取上级资金（万元）"], "num")]),
         ("民情台账", [("民情（件）", t["民情件数"], "int"), ("已办结（件）", t["已办结件数"], "int"),
@@ -452,12 +474,12 @@ def _write_change(ws: Any, st: ResultStyles, summary: Summary, r0: int) -> int:
         for j, ((name, value, kind), (_, was, _)) in enumerate(zip(items, earlier, strict=True)):
             ws.write_string(r, 0, label if j == 0 else "", st.card_label if j == 0 else st.text)
             ws.write_string(r, 1, name, st.card_name)
-            write_cell(ws, r, 2, value, st.plain[kind])
-            write_cell(ws, r, 3, was, st.plain[kind])
+            write_cell(ws, r, 2, value, st.number(kind, value))
+            write_cell(ws, r, 3, was, st.number(kind, was))
             known = not is_missing(value) and not is_missing(was)
             diff = (float(value) - float(was)) * (100 if kind == "pct" else 1) if known else None
             write_cell(ws, r, 4, diff, st.change[kind])
-            ratio = diff / float(was) if known and kind in ("int", "num") and float(was) else None
+            ratio = diff / float(was) if known and kind in ("int", "num", "hours") and float(was) else None
             write_cell(ws, r, 5, ratio, st.change["ratio"])
             r += 1
     return r
@@ -512,14 +534,13 @@ def _write_overview(wb: Any, st: ResultStyles, summary: Summary, generated_at: d
     ws.write_string(1, 0, f"报告期：{period}　　生成时间：{generated_at:%Y-%m-%d %H:%M}"
                     + ("　　（由各下级单位汇总表逐级汇总）" if rollup else ""), st.subtitle)
     cards = _headline(summary)
-    fmts = {"int": st.card_int, "num": st.card_num, "pct": st.card_pct, "score": st.card_score}
     for i, (label, items) in enumerate(cards):
         r = 3 + i
         ws.set_row(r, 22)
         ws.write_string(r, 0, label, st.card_label)
         for j, (name, value, kind) in enumerate(items):
             ws.write_string(r, 1 + 2 * j, name, st.card_name)
-            write_cell(ws, r, 2 + 2 * j, value, fmts[kind])
+            write_cell(ws, r, 2 + 2 * j, value, st.number(kind, value, "card"))
     chart_row = 3 + len(cards) + 1
     breaks = []
     if summary.previous:
