@@ -135,6 +135,7 @@ OVERDUE_FIGURES = ("超期承诺数", "超期未办结件数")
 SCORE_FIGURES = ("五个好得分", "综合得分")
 AMOUNT_FIGURES = ("学时合计", "投入资金（万元）", "争取上级资金（万元）")
 TEXT_FIGURES = (schema.CODE_COL, "党组织名称", "党组织类型", "等次", "单位名称", "报送情况", "督导组", "联系领导", "联系支部")
+WRAPPED_FIGURES = {"联系领导": 16, "联系支部": 48}  # text that wraps in its column (width): printed whole
 
 
 @dataclass(frozen=True)
@@ -200,6 +201,7 @@ class ResultStyles(Styles):
         self.card_label = fmt(bold=True, bg_color="#DDEBF7", **border)
         self.card_name = fmt(font_color="#404040", **border)
         self.note = fmt(font_color="#7F7F7F", font_size=9)
+        self.wrap_figure = fmt(text_wrap=True, **border)  # wrapped, centred on the row like its neighbours
         # 环比: the change signed, rates in 百分点
         self.change = {kind: fmt(num_format=f, **border) for kind, f in (
             ("int", "+#,##0;-#,##0;0"), ("num", "+#,##0.00;-#,##0.00;0.00"), ("score", "+0.0;-0.0;0.0"),
@@ -219,8 +221,8 @@ class ResultStyles(Styles):
         return self._numbers[key]
 
     def for_figure(self, name: str, total: bool = False, value: Any = None) -> Any:
-        if name == "联系支部":
-            return self.wrap
+        if name in WRAPPED_FIGURES:
+            return self.wrap_figure
         if name in TEXT_FIGURES:
             return self.total_text if total else self.text
         return self.number(FIGURE_DISPLAY.get(name, "int"), value, "total" if total else "plain")
@@ -284,13 +286,24 @@ def _print_wide(ws: Any, name: str, columns: Sequence[str], widths: Sequence[flo
 
 
 def _figure_width(name: str) -> float:
-    if name == "联系支部":
-        return 48
+    if name in WRAPPED_FIGURES:
+        return WRAPPED_FIGURES[name]
+    if name == "督导组":
+        return 10
     if name == "党组织名称":
         return 24
     if name in ("单位名称",):
         return 20
     return max(7.5, min(text_width(name) / 2 + 2, 12))
+
+
+def _fit_row(ws: Any, r: int, row: Sequence[Any], cols: Sequence[str], widths: Sequence[float]) -> None:
+    """Row ``r`` high enough for its wrapped text (:data:`WRAPPED_FIGURES`): not every program grows a
+    row to fit (LibreOffice prints one line of it). Set before the row's cells, as constant_memory needs."""
+    lines = max((math.ceil(text_width(str(v)) / (widths[c] - 2)) for c, v in enumerate(row)
+                 if cols[c] in WRAPPED_FIGURES and isinstance(v, str) and v), default=1)
+    if lines > 1:
+        ws.set_row(r, 14 * lines)
 
 
 def _write_figure_table(wb: Any, st: ResultStyles, name: str, title: str, df: pd.DataFrame,
@@ -306,6 +319,7 @@ def _write_figure_table(wb: Any, st: ResultStyles, name: str, title: str, df: pd
         ws.set_column(c, c, widths[c])
     body = figure_rows(df, total)
     for r, row in enumerate(body, start=2):
+        _fit_row(ws, r, row, cols, widths)
         is_total = total is not None and len(total) > 0 and r == len(body) + 1
         for c, v in enumerate(row):
             write_cell(ws, r, c, v, st.for_figure(cols[c], total=is_total, value=v))
@@ -726,12 +740,12 @@ def _draw_result(tmp: Path, summary: Summary, mask: bool, generated_at: dt.datet
     for c, col in enumerate(data.columns):
         ws.write_string(0, c, col, st.header)
         ws.set_column(c, c, widths[c])
+    ws.write_comment(0, 0, DATA_NOTE, {"x_scale": 2.4, "y_scale": 1.6, "font_name": FONT, "author": AUTHOR})
     write_frame(ws, data, 1, st)
     ws.freeze_panes(1, 0)
-    # 数据 is what the next level rolls up: protected (no password) against slips, and printable on
-    # its own terms for whoever wants it on paper.
-    _print_wide(ws, schema.RESULT_DATA_SHEET, list(data.columns), widths, (0, 0), 3,
-                f"{header}　数据（逐级汇总用，请勿修改）")
+    # 数据 is what the next level rolls up and whoever checks a figure reads: visible, protected (no
+    # password) against slips, and never printed (contract 1.2).
+    _never_printed(ws, len(data) + 1)
     ws.protect("")
     meta = {"template_id": schema.RESULT_ID, "template_version": schema.VERSION, "level": summary.level,
             "unit": summary.unit, "report_period": summary.period, "expected": summary.expected,
@@ -751,9 +765,24 @@ def _draw_result(tmp: Path, summary: Summary, mask: bool, generated_at: dt.datet
     for r, (k, v) in enumerate(meta.items()):
         ms.write_string(r, 0, k)
         ms.write_string(r, 1, str(v))
+    _never_printed(ms, len(meta))
     ms.protect("")
     ms.hide()
     wb.close()
+
+
+DATA_NOTE = ("本表是逐级汇总和核对数字用的原始数据，请勿修改。打印汇总表时本表不打印（打印区域设为一个空白单元格）；"
+             "确需打印本表，请先“撤销工作表保护”，再在“页面布局—打印区域”中“取消打印区域”。")
+
+
+def _never_printed(ws: Any, free_row: int) -> None:
+    """A sheet people and programs read but nobody prints (数据, _meta): its print area is one cell
+    of ``free_row`` that stays empty (the sheet is protected), so printing the whole workbook prints
+    nothing of it. LibreOffice prints no page for it (tested); Excel and WPS leave out pages with no
+    content. Hiding it instead would hide it from the people who check a figure against it."""
+    ws.print_area(free_row, 0, free_row, 0)
+    ws.set_paper(9)
+    ws.set_landscape()
 
 
 # Up to this many cells (as result_cells counts them, blanks included) the result is written with a

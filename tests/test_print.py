@@ -4,11 +4,19 @@ like with like."""
 
 from __future__ import annotations
 
+import re
+import shutil
+import subprocess
+import zipfile
+
 import openpyxl
+import pytest
 from helpers import clean_data, write_clean
 
 import cxzy_xl
-from cxzy_xl.pipeline import read_folder
+from cxzy_xl.demo import make_demo
+from cxzy_xl.pipeline import read_folder, run_aggregate
+from cxzy_xl.resultbook import read_result
 
 
 def result_of(tmp_path, data, name="汇总.xlsx"):
@@ -41,3 +49,61 @@ def test_hours_show_as_the_value_needs_never_353_00(tmp_path):
         # the others keep theirs: money in 万元 to two places, rates to one place of a per cent
         assert card(wb["总览"], "投入资金（万元）").number_format == "#,##0.00"
         assert card(wb["总览"], "兑现率").number_format == "0.0%"
+
+
+# --- on paper (LibreOffice) -----------------------------------------------------------------------
+
+needs_office = pytest.mark.skipif(shutil.which("soffice") is None or shutil.which("pdftotext") is None,
+                                  reason="needs LibreOffice (soffice) and poppler-utils (pdftotext)")
+
+
+def printed(path, tmp_path):
+    """The pages LibreOffice prints of a workbook, as text in drawing order (a wrapped cell's lines
+    one after another)."""
+    out = tmp_path / f"pdf-{path.stem}"
+    # a profile of its own: a running soffice with the default profile would take the job and drop it
+    subprocess.run(["soffice", "--headless", f"-env:UserInstallation={(tmp_path / 'lo').as_uri()}",
+                    "--convert-to", "pdf", "--outdir", str(out), str(path)], check=True, capture_output=True,
+                   timeout=300)
+    text = subprocess.run(["pdftotext", "-raw", str(out / f"{path.stem}.pdf"), "-"], check=True,
+                          capture_output=True, text=True).stdout
+    return text.split("\f")[:-1]
+
+
+def without_print_areas(src, dst, sheets):
+    """A copy of ``src`` whose ``sheets`` have no print area: what it printed before they had one."""
+    with zipfile.ZipFile(src) as zin, zipfile.ZipFile(dst, "w", zipfile.ZIP_DEFLATED) as zout:
+        for item in zin.infolist():
+            data = zin.read(item.filename)
+            if item.filename == "xl/workbook.xml":
+                text = data.decode("utf-8")
+                for sheet in sheets:
+                    text = re.sub(rf'<definedName name="_xlnm.Print_Area" localSheetId="\d+">{sheet}!'
+                                  r"[^<]*</definedName>", "", text)
+                data = text.encode("utf-8")
+            zout.writestr(item, data)
+    return dst
+
+
+@needs_office
+def test_data_and_meta_never_print_and_the_group_table_prints_whole(tmp_path):
+    demo = make_demo(tmp_path / "demo", n_branches=16, quarters=1)
+    run = run_aggregate(demo.inbox, demo.registry, folder=tmp_path)
+    path = run.path
+    wb = openpyxl.load_workbook(path)
+    assert wb["数据"].sheet_state == "visible"  # people check figures against it
+    assert len(read_result(path).base) == len(run.summary.base) == 15  # the roll-up reads it (one never reported)
+
+    pages = printed(path, tmp_path)
+    before = printed(without_print_areas(path, tmp_path / "可打印.xlsx", ("数据", "_meta")), tmp_path)
+    data_header = "综合得分支部数"  # a 数据 column and nowhere else
+    assert any(data_header in p for p in before) and len(pages) < len(before)
+    assert not any(data_header in p or "template_id" in p or "data_digest" in p for p in pages)
+
+    groups = wb["督导组汇总"]
+    heads = [c.value for c in groups[2]]
+    rows = [r for r in groups.iter_rows(min_row=3, values_only=True) if r[0]]
+    shown = "".join(p.replace("\n", "") for p in pages if "督导组汇总" in p)
+    for row in rows:
+        for column in ("联系领导", "联系支部"):
+            assert row[heads.index(column)] in shown, (column, row[heads.index(column)])

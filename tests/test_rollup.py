@@ -238,7 +238,7 @@ def test_a_child_with_text_in_its_data_is_refused_at_that_cell(tmp_path):
 
 # --- printing ---------------------------------------------------------------------------------
 
-def test_figure_sheets_and_data_print_on_a4_landscape_readably(tmp_path):
+def test_figure_sheets_print_on_a4_landscape_readably_and_data_not_at_all(tmp_path):
     from cxzy_xl.aggregate import aggregate
     from cxzy_xl.demo import make_demo
     from cxzy_xl.pipeline import read_folder
@@ -247,9 +247,12 @@ def test_figure_sheets_and_data_print_on_a4_landscape_readably(tmp_path):
     town = write_result(aggregate(read_folder(demo.inbox, demo.registry, isolate=False)), tmp_path / "镇.xlsx",
                         generated_at=FIXED)
     county = write_result(rollup([town], unit="甲县"), tmp_path / "甲县.xlsx", generated_at=FIXED)
-    for path, sheets in ((town, {"支部汇总": "$A:$B", "分类汇总": "$A:$A", "数据": "$A:$C", "党员名册": "$A:$B"}),
-                         (county, {"下级汇总": "$A:$A", "分类汇总": "$A:$A", "数据": "$A:$C"})):
+    for path, sheets in ((town, {"支部汇总": "$A:$B", "分类汇总": "$A:$A", "党员名册": "$A:$B"}),
+                         (county, {"下级汇总": "$A:$A", "分类汇总": "$A:$A"})):
         wb = openpyxl.load_workbook(path)
+        for name in ("数据", "_meta"):  # never printed: the empty cell below the last row is all there is to print
+            ws = wb[name]
+            assert ws.print_area == f"'{name}'!$A${ws.max_row + 1}", name
         for name, cols in sheets.items():
             ws = wb[name]
             setup = ws.page_setup
