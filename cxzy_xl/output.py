@@ -537,6 +537,13 @@ class _RowOrdered:
         self._calls.clear()
 
 
+def _score_axis_start(scores: Any) -> int:
+    """Where a chart's 综合得分 axis starts: 5 below the lowest score, down to a multiple of 5 (81.2 →
+    75), never below 0; 0 when there is no score."""
+    known = [float(x) for x in scores if not is_missing(x)]
+    return max(0, 5 * math.floor((min(known) - 5) / 5)) if known else 0
+
+
 def _write_overview(wb: Any, st: ResultStyles, summary: Summary, generated_at: dt.datetime, rollup: bool) -> Any:
     ws = _RowOrdered(wb.add_worksheet(schema.OVERVIEW_SHEET))
     unit = summary.unit or "本单位"
@@ -589,7 +596,12 @@ def _write_overview(wb: Any, st: ResultStyles, summary: Summary, generated_at: d
     if beside:
         c1.add_series({"name": f"上期（{summary.previous[-1].label}）", "categories": [OV, 4, src_col, last, src_col],
                        "values": [OV, 4, src_col + 2, last, src_col + 2], "fill": {"color": "#BFBFBF"}})
-    c1.set_x_axis({"min": 0, "max": 100, "num_font": {"name": FONT, "size": 9}})
+    # Scores lie close together: from 0 their bars look alike. The axis starts a little below the lowest
+    # (a multiple of 5) and its name says so, so nobody reads a bar's length as the score.
+    low = _score_axis_start(ranked[shown[1:]].to_numpy(dtype="float64", na_value=float("nan")).ravel())
+    c1.set_x_axis({"min": low, "max": 100, "num_font": {"name": FONT, "size": 9},
+                   **({"name": f"综合得分（横轴从{low}分起，不是从0分起）", "name_font": {"name": FONT, "size": 9}}
+                      if low else {})})
     c1.set_y_axis({"num_font": {"name": FONT, "size": 8}})
     if not beside:
         c1.set_legend({"none": True})
@@ -597,17 +609,21 @@ def _write_overview(wb: Any, st: ResultStyles, summary: Summary, generated_at: d
     c1_height = 70 + (18 if bars <= 40 else 12) * bars
     c1.set_size({"width": OVERVIEW_PX, "height": c1_height})
 
-    # 2. 承诺兑现 by branch type, stacked
+    # 2. 承诺兑现率 by branch type: types of very different size compare by rate, not by count; each
+    # type is named with the number of commitments its rate is of
     types = summary.by_type[summary.by_type["党组织类型"] != "合计"]
-    rows = [[t, int(k), int(n - k)] for t, k, n in zip(types["党组织类型"], types["已兑现承诺数"], types["承诺数"], strict=True)]
+    rows = [[f"{t}\n{int(n)}项", rate]
+            for t, n, rate in zip(types["党组织类型"], types["承诺数"], types["承诺兑现率"], strict=True)]
     col2 = src_col + 3
-    last2 = table(col2, ["党组织类型", "已兑现", "未兑现"], rows, {1: st.int, 2: st.int})
-    c2 = _chart(wb, "column", "公开承诺兑现情况（按党组织类型）", "stacked")
-    c2.add_series({"name": [OV, 3, col2 + 1], "categories": [OV, 4, col2, last2, col2],
-                   "values": [OV, 4, col2 + 1, last2, col2 + 1], "fill": {"color": "#70AD47"}})
-    c2.add_series({"name": [OV, 3, col2 + 2], "categories": [OV, 4, col2, last2, col2],
-                   "values": [OV, 4, col2 + 2, last2, col2 + 2], "fill": {"color": "#ED7D31"}})
-    c2.set_y_axis({"name": "承诺（项）", "num_font": {"name": FONT, "size": 9}, "name_font": {"name": FONT, "size": 9}})
+    last2 = table(col2, ["党组织类型", "承诺兑现率"], rows, {1: st.pct})
+    whole = summary.total.iloc[0]["承诺兑现率"]
+    c2 = _chart(wb, "column", "承诺兑现率（按党组织类型；合计" + ("—" if is_missing(whole) else f"{float(whole):.1%}") + "）")
+    c2.add_series({"name": "承诺兑现率", "categories": [OV, 4, col2, max(last2, 4), col2],
+                   "values": [OV, 4, col2 + 1, max(last2, 4), col2 + 1], "fill": {"color": "#70AD47"},
+                   "data_labels": {"value": True, "num_format": "0.0%", "font": {"name": FONT, "size": 8}}})
+    c2.set_y_axis({"num_format": "0%", "min": 0, "max": 1, "num_font": {"name": FONT, "size": 9}})
+    c2.set_x_axis({"num_font": {"name": FONT, "size": 8}})
+    c2.set_legend({"none": True})
     c2.set_size({"width": OVERVIEW_PX // 2, "height": 300})
 
     col3 = col2 + 4

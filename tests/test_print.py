@@ -107,3 +107,50 @@ def test_data_and_meta_never_print_and_the_group_table_prints_whole(tmp_path):
     for row in rows:
         for column in ("联系领导", "联系支部"):
             assert row[heads.index(column)] in shown, (column, row[heads.index(column)])
+
+
+# --- charts that compare like with like -------------------------------------------------------------
+
+def charts(path):
+    """Each chart of the workbook: (title, its XML)."""
+    with zipfile.ZipFile(path) as z:
+        xml = [z.read(n).decode("utf-8") for n in sorted(z.namelist()) if re.match(r"xl/charts/chart\d+\.xml", n)]
+    return [("".join(re.findall(r"<a:t>([^<]*)</a:t>", x.split("</c:title>")[0])), x) for x in xml]
+
+
+def value_axis(xml):
+    ax = re.search(r"<c:valAx>.*?</c:valAx>", xml, re.S).group(0)
+    low = re.search(r'<c:min val="([^"]+)"/>', ax)
+    title = "".join(re.findall(r"<a:t>([^<]*)</a:t>", ax))
+    return (float(low.group(1)) if low else None), title
+
+
+@pytest.fixture(scope="module")
+def demo_result(tmp_path_factory):
+    tmp = tmp_path_factory.mktemp("charts")
+    demo = make_demo(tmp / "demo", n_branches=16, quarters=1)
+    run = run_aggregate(demo.inbox, demo.registry, folder=tmp)
+    return run.summary, run.path
+
+
+def test_commitments_compare_rates_across_branch_types_not_counts(demo_result):
+    summary, path = demo_result
+    titles = [t for t, _ in charts(path)]
+    assert not any("公开承诺兑现情况" in t for t in titles)  # raw counts of very different types
+    (xml,) = [x for t, x in charts(path) if t.startswith("承诺兑现率（按党组织类型")]
+    assert 'grouping val="stacked"' not in xml and '<c:max val="1"/>' in xml and 'formatCode="0%"' in xml
+    types = summary.by_type[summary.by_type["党组织类型"] != "合计"]
+    # each type named with how many commitments its rate is of
+    for kind, n in zip(types["党组织类型"], types["承诺数"], strict=True):
+        assert f"<c:v>{kind}\n{int(n)}项</c:v>" in xml
+    total = float(summary.total.iloc[0]["承诺兑现率"])
+    assert f"{total:.1%}" in next(t for t in titles if t.startswith("承诺兑现率"))
+
+
+def test_the_score_axis_starts_near_the_lowest_score_and_says_so(demo_result):
+    summary, path = demo_result
+    (xml,) = [x for t, x in charts(path) if t.startswith("各支部综合得分")]
+    low, name = value_axis(xml)
+    lowest = float(summary.by_branch["综合得分"].min())
+    assert low == 5 * ((lowest - 5) // 5) and 0 < low < lowest
+    assert f"从{low:g}分起" in name
