@@ -37,20 +37,34 @@ from .tallies import LATE_COUNT, TALLY_COLUMNS, tally_base
 @dataclass(frozen=True)
 class Display:
     """How a figure is shown, everywhere (支部汇总, 分类汇总, 总览, charts, the written outputs): the
-    spreadsheet number format and the same text for the documents (:func:`shown`)."""
+    spreadsheet number format and the same text for the documents (:func:`shown`). ``fit``: no
+    decimals where the value is whole (学时: 353, 374.5)."""
 
-    num_format: str
-    digits: int
+    digits: int = 0
     percent: bool = False
     grouped: bool = True  # thousands separators
+    fit: bool = False
+
+    def places(self, value: Any = None) -> int:
+        whole = value is not None and not pd.isna(value) and float(value) * (100 if self.percent else 1) % 1 == 0
+        return 0 if self.fit and whole else self.digits
+
+    def format_for(self, value: Any = None) -> str:
+        """The spreadsheet number format for ``value`` (for any value of this display without ``fit``)."""
+        places = self.places(value)
+        return ("#,##0" if self.grouped else "0") + ("." + "0" * places if places else "") + ("%" if self.percent else "")
+
+    @property
+    def num_format(self) -> str:
+        return self.format_for(None)
 
 
 DISPLAYS = {
-    "int": Display("#,##0", 0),
-    "num": Display("#,##0.00", 2),  # 万元
-    "hours": Display("#,##0.0", 1),  # 学时: half hours are common, hundredths never
-    "pct": Display("0.0%", 1, percent=True, grouped=False),
-    "score": Display("0.0", 1, grouped=False),
+    "int": Display(),
+    "num": Display(2),  # 万元
+    "hours": Display(1, fit=True),  # 学时: half hours are common, hundredths never
+    "pct": Display(1, percent=True, grouped=False),
+    "score": Display(1, grouped=False),
 }
 
 
@@ -142,12 +156,13 @@ def show(value: Any, d: Display) -> str:
     x = Decimal(f"{float(value) * (100 if d.percent else 1):.15g}")
     if not x.is_finite():
         return ""
+    places = d.places(value)
     with localcontext() as ctx:
         ctx.prec = 400  # a double's whole range with its decimals (the default 28 digits end at 1e26)
-        q = x.quantize(Decimal(1).scaleb(-d.digits), rounding=ROUND_HALF_UP)
+        q = x.quantize(Decimal(1).scaleb(-places), rounding=ROUND_HALF_UP)
     if q == 0:
         q = abs(q)  # never "-0.0"
-    text = f"{q:,.{d.digits}f}" if d.grouped else f"{q:.{d.digits}f}"
+    text = f"{q:,.{places}f}" if d.grouped else f"{q:.{places}f}"
     return text + ("%" if d.percent else "")
 GROUP_FIGURES = tuple(f for f in FIGURES if f.kind not in ("rank", "grade"))
 FIGURE_BASE: tuple[str, ...] = tuple(dict.fromkeys(c for f in FIGURES for c in f.base))

@@ -25,10 +25,10 @@ from .batch import COUNTED
 from .carryover import CarryRefused, write_carried_templates
 from .demo import DemoRefused, make_demo
 from .files import OutputNotice, PlacementRefused, WriteRefused
-from .findings import FINDING_COLUMNS, Code, Severity
+from .findings import FINDING_COLUMNS, Code, Severity, brief
 from .model import Batch, PreviousError, RollupError, Summary
 from .normalize import period_label
-from .pipeline import headline, left_out, run_aggregate, run_check, run_rollup
+from .pipeline import EmptyInbox, headline, left_out, run_aggregate, run_check, run_rollup
 from .read import Unreadable, read_registry
 from .report import ReportError, template_kind, write_reports
 from .templates import write_blank_templates, write_branch_templates
@@ -243,7 +243,7 @@ def _refusals(registry: Path | None = None) -> Iterator[None]:
     """What the library refuses before writing anything, as the command's usage errors (exit 2)."""
     try:
         yield
-    except (PlacementRefused, PreviousError, RollupError) as exc:
+    except (EmptyInbox, PlacementRefused, PreviousError, RollupError) as exc:
         _fail(str(exc))
     except Unreadable as exc:
         _fail(f"支部名单 {registry.name if registry else ''} 无法读取：{exc}")
@@ -282,14 +282,14 @@ def print_findings(batch: Batch, fmt: str, show_all: bool) -> None:
             names[row[schema.CODE_COL]] = row["党组织名称"] or ""
     if batch.registry:
         names.update({b.code: b.name for b in batch.registry.branches})
-    click.echo(f"报告期：{batch.period or '未知'}　计入 {int((batch.files['状态'] == COUNTED).sum())} 个文件")
+    click.echo(f"报告期：{period_label(batch.period) if batch.period else '未知'}　计入 {int((batch.files['状态'] == COUNTED).sum())} 个文件")
     line = left_out(batch)
     if line:
         click.echo(line.strip())
     click.echo(f"{_pad('编码', 10)}{_pad('党组织名称', 30)}{_pad('错误', 6)}{_pad('警告', 6)}提示")
     for code in sorted(per, key=lambda k: (not k, k)):
         c = per[code]
-        name = names.get(code, "") if code else "（其他文件）"
+        name = brief(names.get(code, "")) if code else "（其他文件）"  # a name typed into a cell
         click.echo(f"{_pad(code, 10)}{_pad(name, 30)}{c['error']:<6}{c['warning']:<6}{c['info']}")
     click.echo("")
     # errors, then warnings, then (with --all) the notes, each in the batch's order

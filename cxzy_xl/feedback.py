@@ -18,7 +18,8 @@ from openpyxl.worksheet.hyperlink import Hyperlink
 
 from . import schema
 from .files import AUTHOR, FEEDBACK_ID, NameSet, atomic, refuse_placement, refused, safe_filename
-from .findings import Code, Finding, Severity, for_reading
+from .findings import Code, Finding, Severity, brief, for_reading
+from .resultbook import FINDING_KIND
 
 SHEET = schema.FINDINGS_SHEET
 FILL = {Severity.ERROR: "FFFFC7CE", Severity.WARNING: "FFFFEB9C"}
@@ -92,7 +93,7 @@ def _write(wb, items: list[Finding], target: Path) -> Path:  # type: ignore[no-u
     if SHEET in wb.sheetnames:
         del wb[SHEET]
     ws = wb.create_sheet(SHEET, 0)
-    head = ["序号", "工作表", "单元格", "类别", "问题及修改要求", "原填写内容"]
+    head = ["序号", "工作表", "单元格", "类别", FINDING_KIND, "代码", "问题及修改要求", "原填写内容"]
     ws.append(["请按下列问题修改本表（红色为错误，必须修改；黄色为警告，请核对），改好后删除本工作表，重新报送。"])
     ws.append(head)
     bold = Font(bold=True, name="宋体")
@@ -101,7 +102,7 @@ def _write(wb, items: list[Finding], target: Path) -> Path:  # type: ignore[no-u
         c.fill = PatternFill("solid", fgColor="FFDDEBF7")
     order = {Severity.ERROR: 0, Severity.WARNING: 1, Severity.INFO: 2}
     for i, f in enumerate(sorted(for_reading(items), key=lambda f: order[f.severity]), 1):
-        ws.append([i, f.sheet, f.cell, f.severity.label, f.message, f.value])
+        ws.append([i, f.sheet, f.cell, f.severity.label, f.code.kind, f.code.name, f.message, brief(f.value)])
         row = ws.max_row
         if f.cell and f.sheet and not standalone and f.sheet in wb.sheetnames:
             link = ws.cell(row=row, column=3)
@@ -109,9 +110,9 @@ def _write(wb, items: list[Finding], target: Path) -> Path:  # type: ignore[no-u
             link.font = Font(color="FF0563C1", underline="single", name="宋体")
         if f.severity in FILL:
             ws.cell(row=row, column=4).fill = PatternFill("solid", fgColor=FILL[f.severity])
-        ws.cell(row=row, column=5).alignment = Alignment(wrap_text=True, vertical="top")
+        ws.cell(row=row, column=7).alignment = Alignment(wrap_text=True, vertical="top")
     ws["A1"].font = Font(bold=True, name="宋体", size=12)
-    for col, width in zip("ABCDEF", (6, 12, 9, 7, 70, 24), strict=True):
+    for col, width in zip("ABCDEFGH", (6, 12, 9, 7, 15, 17, 60, 24), strict=True):
         ws.column_dimensions[col].width = width
     ws.freeze_panes = "A3"
     ws.print_title_rows = "2:2"

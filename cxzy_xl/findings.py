@@ -110,12 +110,26 @@ class Finding:
         return d
 
 
+SHOWN_LIMIT = 200  # contract 1.2: a value longer than this is cut with … where people read it
+_SHOWN_TAIL = 40  # …and keeps its last characters: a reason that quotes a long text still ends readably
+
+
+def brief(text: str) -> str:
+    """``text`` as a message, a console line or a problem list shows it: a text longer than
+    :data:`SHOWN_LIMIT` characters is cut in the middle with …, so a 32,000-character cell neither
+    fills a screen nor buries the reason around it. The finding keeps the whole value (JSON shows it)."""
+    if len(text) <= SHOWN_LIMIT:
+        return text
+    return text[:SHOWN_LIMIT - _SHOWN_TAIL - 1] + "…" + text[-_SHOWN_TAIL:]
+
+
 def make(code: Code, file: str, *, branch_code: str = "", sheet: str = "", row: int | None = None,
          column: str = "", cell: str = "", value: Any = "", detail: str = "",
          severity: Severity | None = None) -> Finding:
-    """Build a finding; the message comes from the code's template."""
+    """Build a finding; the message comes from the code's template, a long value or detail in it cut
+    (:func:`brief`); ``value`` and ``detail`` are kept whole."""
     shown = "" if value is None else str(value)
-    message = code.template.format(sheet=sheet, column=column, value=shown, detail=detail)
+    message = code.template.format(sheet=sheet, column=column, value=brief(shown), detail=brief(detail))
     return Finding(code=code, file=file, message=message, severity=severity or code.severity,
                    branch_code=branch_code, sheet=sheet, row=row, column=column, cell=cell, value=shown,
                    detail=detail)
@@ -148,8 +162,8 @@ def for_reading(findings: Iterable[Finding]) -> list[Finding]:
             continue
         rows = sorted(group, key=lambda f: f.row or 0)
         cells = f"{rows[0].cell}:{rows[-1].cell}"
-        message = NORMALISED_SUMMARY.format(column=first.column, cells=cells, count=len(group), value=first.value,
-                                            detail=first.detail)
+        message = NORMALISED_SUMMARY.format(column=first.column, cells=cells, count=len(group),
+                                            value=brief(first.value), detail=brief(first.detail))
         summaries.append(Finding(code=Code.NORMALISED, file=first.file, message=message, severity=Severity.INFO,
                                  branch_code=first.branch_code, sheet=first.sheet, row=rows[0].row,
                                  column=first.column, cell=cells, value=first.value, detail=first.detail))

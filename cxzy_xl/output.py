@@ -26,7 +26,7 @@ from .aggregate import (
     unverified,
 )
 from .files import AUTHOR, NameSet, atomic, safe_filename
-from .findings import Finding, Severity, for_reading
+from .findings import Code, Finding, Severity, brief, for_reading
 from .groups import GROUP_SHEET, group_findings, group_table
 from .history import totals_over_time
 from .model import Batch, Summary
@@ -45,7 +45,8 @@ from .resultbook import (
 from .tallies import TALLY_HEADERS, TALLY_SHEET, shares_note, tally_table
 from .templates import FONT, column_width, new_workbook, text_width
 
-FINDING_WIDTHS = (5, 9, 24, 9, 9, 5, 17, 50, 16)  # about 145 characters: A4 landscape at 9 pt and up
+# 问题类型 as wide as the longest kind: one line each (about 145 characters: A4 landscape at 9 pt and up)
+FINDING_WIDTHS = (5, 9, 22, 9, 9, 5, max(text_width(c.kind) for c in Code) + 1, 17, 46, 14)
 
 
 class Styles:
@@ -95,12 +96,12 @@ def write_findings_sheet(wb: Any, st: Styles, findings: Sequence[Finding], name:
         ws.set_column(c, c, width)
     widest = max((text_width(f.file) for f in rows), default=12.0)
     file_width = min(max(widest, 12), FINDING_WIDTHS[2])  # long paths wrap rather than widen the page
-    wrapped = ((2, file_width), (4, FINDING_WIDTHS[4]), (7, FINDING_WIDTHS[7]), (8, FINDING_WIDTHS[8]))
+    wrapped = ((2, file_width), (4, FINDING_WIDTHS[4]), (8, FINDING_WIDTHS[8]), (9, FINDING_WIDTHS[9]))
     widths: dict[str, float] = {}  # file names, cell ranges and values repeat from row to row
     for r, f in enumerate(rows, 1):
         # Not every program grows a row to fit wrapped text (LibreOffice prints one line of it), so the
         # height is set here, before the row's cells (constant_memory writes rows as they complete).
-        texts = (f.file, f.cell, f.message, f.value)
+        texts = (f.file, f.cell, f.message, brief(f.value))
         lines = max(math.ceil((widths.get(t) or widths.setdefault(t, text_width(t))) / (w - 1)) if t else 1
                     for t, (_, w) in zip(texts, wrapped, strict=True))
         if lines > 1:
@@ -111,9 +112,10 @@ def write_findings_sheet(wb: Any, st: Styles, findings: Sequence[Finding], name:
         ws.write_string(r, 3, f.sheet, st.text)
         ws.write_string(r, 4, f.cell, st.wrap)
         ws.write_string(r, 5, f.severity.label, st.severity[f.severity])
-        ws.write_string(r, 6, f.code.name, st.text)
-        ws.write_string(r, 7, f.message, st.wrap)
-        ws.write_string(r, 8, f.value, st.wrap)
+        ws.write_string(r, 6, f.code.kind, st.text)
+        ws.write_string(r, 7, f.code.name, st.text)
+        ws.write_string(r, 8, f.message, st.wrap)
+        ws.write_string(r, 9, brief(f.value), st.wrap)
     ws.set_column(2, 2, file_width)
     ws.freeze_panes(1, 0)
     ws.autofilter(0, 0, max(1, len(rows)), len(FINDING_HEADERS) - 1)
@@ -149,6 +151,15 @@ RATE_FIGURES = tuple(f.name for f in FIGURES if f.display_key == "pct")
 OVERDUE_FIGURES = ("超期承诺数", "超期未办结件数")
 UNVERIFIED_FILL = "#FCE4D6"  # 待核实: a figure computed with inputs left out
 TEXT_FIGURES = (schema.CODE_COL, "党组织名称", "党组织类型", "等次", "单位名称", "报送情况", "督导组", "联系领导", "联系支部")
+WRAPPED_FIGURES = {"联系领导": 16, "联系支部": 48}  # text that wraps in its column (width): printed whole
+
+
+def figure_display(name: str) -> str:
+    """A figure's display (a key of :data:`aggregate.DISPLAYS`), declared with the figure; 上期综合得分
+    shows as 综合得分 does."""
+    name = "综合得分" if name == "上期综合得分" else name
+    f = FIGURE.get(name)
+    return f.display_key if f is not None and f.kind not in ("rank", "grade") else "int"
 
 
 def write_cell(ws: Any, r: int, c: int, v: Any, fmt: Any = None, date_fmt: Any = None) -> None:
@@ -183,47 +194,44 @@ class ResultStyles(Styles):
                  "border_color": "#BFBFBF"}
         self.score = fmt(num_format="0.0", **border)
         self.total_text = fmt(**total)
-        self.total_int = fmt(num_format="#,##0", **total)
-        self.total_num = fmt(num_format="#,##0.00", **total)
-        self.total_pct = fmt(num_format="0.0%", **total)
-        self.total_score = fmt(num_format="0.0", **total)
         self.red = wb.add_format({"font_color": "#C00000", "bold": True})
         self.bad = wb.add_format({"bg_color": "#FFC7CE", "font_color": "#9C0006"})
         self.good = wb.add_format({"bg_color": "#C6EFCE", "font_color": "#006100"})
         self.card_label = fmt(bold=True, bg_color="#DDEBF7", **border)
         self.card_name = fmt(font_color="#404040", **border)
-        self.card_int = fmt(num_format="#,##0", bold=True, font_size=12, **border)
-        self.card_num = fmt(num_format="#,##0.00", bold=True, font_size=12, **border)
-        self.card_pct = fmt(num_format="0.0%", bold=True, font_size=12, **border)
-        self.card_score = fmt(num_format="0.0", bold=True, font_size=12, **border)
-        self.card = {key: fmt(num_format=d.num_format, bold=True, font_size=12, **border) for key, d in DISPLAYS.items()}
         self.note = fmt(font_color="#7F7F7F", font_size=9)
+        self.wrap_figure = fmt(text_wrap=True, **border)  # wrapped, centred on the row like its neighbours
         # 环比: the change signed, rates in 百分点
         self.change = {kind: fmt(num_format=f, **border) for kind, f in (
             ("int", "+#,##0;-#,##0;0"), ("num", "+#,##0.00;-#,##0.00;0.00"), ("score", "+0.0;-0.0;0.0"),
-            ("hours", "+#,##0.0;-#,##0.0;0.0"),
+            ("hours", "+#,##0.0;-#,##0.0;0"),
             ("pct", '+0.0"个百分点";-0.0"个百分点";0.0"个百分点"'), ("ratio", "+0.0%;-0.0%;0.0%"))}
-        self.plain = {key: fmt(num_format=d.num_format, **border) for key, d in DISPLAYS.items()}
-        # a figure's cell by its declared display (aggregate.DISPLAYS): plain, in the 合计 row, 待核实
+        # 待核实: a figure computed with inputs left out
         unverified = {"bg_color": UNVERIFIED_FILL, "font_color": "#7F3F00", "italic": True, **border}
-        self.figure = {(key, variant): fmt(num_format=d.num_format, **style)
-                       for key, d in DISPLAYS.items()
-                       for variant, style in (("", border), ("total", total), ("unverified", unverified))}
+        self._roles = {"plain": border, "total": total, "card": {"bold": True, "font_size": 12, **border},
+                       "unverified": unverified}
+        self._numbers: dict[tuple[str, str], Any] = {}
+        self._fmt = fmt
         self.unverified_text = fmt(**unverified)
         self.unverified_note = fmt(text_wrap=True, valign="top", **unverified)
         self.link = fmt(font_color="#0563C1", underline=1, text_wrap=True, **border)
 
-    def for_figure(self, name: str, total: bool = False, unverified: bool = False) -> Any:
-        variant = "unverified" if unverified else "total" if total else ""
-        if name == "上期综合得分":
-            return self.figure[("score", variant)]
-        if name == "联系支部":
-            return self.wrap
+    def number(self, kind: str, value: Any = None, role: str = "plain") -> Any:
+        """The format of a number of display ``kind`` (a key of :data:`aggregate.DISPLAYS`) for ``value``,
+        in a table body (``plain``), a 合计 row (``total``), a 总览 card (``card``) or a 待核实 cell."""
+        num_format = DISPLAYS[kind].format_for(value)
+        key = (num_format, role)
+        if key not in self._numbers:
+            self._numbers[key] = self._fmt(num_format=num_format, **self._roles[role])
+        return self._numbers[key]
+
+    def for_figure(self, name: str, total: bool = False, value: Any = None, unverified: bool = False) -> Any:
+        if name in WRAPPED_FIGURES:
+            return self.wrap_figure
         if name in TEXT_FIGURES or name == UNVERIFIED_COL:
             return self.unverified_text if unverified else self.total_text if total else self.text
-        if name in FIGURE and FIGURE[name].kind not in ("rank", "grade"):
-            return self.figure[(FIGURE[name].display_key, variant)]
-        return self.figure[("int", variant)]
+        role = "unverified" if unverified else "total" if total else "plain"
+        return self.number(figure_display(name), value, role)
 
 
 # Wide tables print on A4 landscape at a fixed scale across as many pages as they need, never shrunk
@@ -284,13 +292,24 @@ def _print_wide(ws: Any, name: str, columns: Sequence[str], widths: Sequence[flo
 
 
 def _figure_width(name: str) -> float:
-    if name == "联系支部":
-        return 48
+    if name in WRAPPED_FIGURES:
+        return WRAPPED_FIGURES[name]
+    if name == "督导组":
+        return 10
     if name == "党组织名称":
         return 24
     if name in ("单位名称",):
         return 20
     return max(7.5, min(text_width(name) / 2 + 2, 12))
+
+
+def _fit_row(ws: Any, r: int, row: Sequence[Any], cols: Sequence[str], widths: Sequence[float]) -> None:
+    """Row ``r`` high enough for its wrapped text (:data:`WRAPPED_FIGURES`): not every program grows a
+    row to fit (LibreOffice prints one line of it). Set before the row's cells, as constant_memory needs."""
+    lines = max((math.ceil(text_width(str(v)) / (widths[c] - 2)) for c, v in enumerate(row)
+                 if cols[c] in WRAPPED_FIGURES and isinstance(v, str) and v), default=1)
+    if lines > 1:
+        ws.set_row(r, 14 * lines)
 
 
 def _write_figure_table(wb: Any, st: ResultStyles, name: str, title: str, df: pd.DataFrame,
@@ -310,10 +329,11 @@ def _write_figure_table(wb: Any, st: ResultStyles, name: str, title: str, df: pd
         ws.set_column(c, c, widths[c])
     body = figure_rows(df, total)
     for r, row in enumerate(body, start=2):
+        _fit_row(ws, r, row, cols, widths)
         is_total = total is not None and len(total) > 0 and r == len(body) + 1
         for c, v in enumerate(row):
             note = None if is_total else marks.get((r - 2, cols[c]))
-            fmt = st.for_figure(cols[c], total=is_total, unverified=note is not None)
+            fmt = st.for_figure(cols[c], total=is_total, value=v, unverified=note is not None)
             if note is not None and cols[c] == "排名" and is_missing(v):
                 ws.write_string(r, c, schema.UNVERIFIED, fmt)  # unranked until the branch resubmits
             elif cols[c] == UNVERIFIED_COL and v and (r - 2) in links:
@@ -415,15 +435,19 @@ _MASKERS = _maskers()
 
 
 def masked_finding(f: Finding) -> Finding:
-    """A finding about a 身份证号 or phone cell with the number masked in its value and message, for
-    workbooks that travel upward (the office's own problem list and feedback keep it whole to fix)."""
+    """A finding about a 身份证号 or phone cell with the number masked, for workbooks that travel upward
+    (the office's own problem list and feedback keep it whole to fix). Masking touches values, never
+    the reason: the value, and the detail only where it is the value as read (NORMALISED); in the
+    message only the quoted value changes, so “12” masked leaves 现为2位 alone."""
     fn = _MASKERS.get(f.column)
     if fn is None or not f.value:
         return f
+    detail = fn(f.detail) if f.detail and f.code is Code.NORMALISED else f.detail
     message = f.message
-    for raw in {f.value, f.detail} - {""}:
-        message = message.replace(raw, fn(raw))
-    return replace(f, message=message, value=fn(f.value), detail=fn(f.detail) if f.detail else "")
+    for raw, masked in ((f.value, fn(f.value)), (f.detail, detail)):
+        if raw and raw != masked:
+            message = message.replace(f"“{brief(raw)}”", f"“{brief(masked)}”")
+    return replace(f, message=message, value=fn(f.value), detail=detail)
 
 
 def _detail_frame(df: pd.DataFrame, sheet: schema.Sheet, mask: bool) -> pd.DataFrame:
@@ -457,7 +481,7 @@ def _headline(summary: Summary) -> list[tuple[str, list[tuple[str, Any, str]]]]:
         ("公开承诺", [("承诺（项）", t["承诺数"], "int"), ("已兑现（项）", t["已兑现承诺数"], "int"),
                   ("兑现率", t["承诺兑现率"], "pct")]),
         ("学习活动", [("活动（次）", t["活动次数"], "int"), ("参学率", t["参学率"], "pct"),
-                  ("学时", t["学时合计"], FIGURE["学时合计"].display_key)]),
+                  ("学时", t["学时合计"], figure_display("学时合计"))]),
         ("为民办实事", [("项目（个）", t["办实事项目数"], "int"), ("投入资金（万元）", t["投入资金（万元）"], "num"),
                    ("争取上级资金（万元）", t["争取上级资金（万元）"], "num")]),
         ("民情台账", [("民情（件）", t["民情件数"], "int"), ("已办结（件）", t["已办结件数"], "int"),
@@ -484,8 +508,8 @@ def _write_change(ws: Any, st: ResultStyles, summary: Summary, r0: int) -> int:
         for j, ((name, value, kind), (_, was, _)) in enumerate(zip(items, earlier, strict=True)):
             ws.write_string(r, 0, label if j == 0 else "", st.card_label if j == 0 else st.text)
             ws.write_string(r, 1, name, st.card_name)
-            write_cell(ws, r, 2, value, st.plain[kind])
-            write_cell(ws, r, 3, was, st.plain[kind])
+            write_cell(ws, r, 2, value, st.number(kind, value))
+            write_cell(ws, r, 3, was, st.number(kind, was))
             known = not is_missing(value) and not is_missing(was)
             diff = (float(value) - float(was)) * (100 if kind == "pct" else 1) if known else None
             write_cell(ws, r, 4, diff, st.change[kind])
@@ -533,6 +557,13 @@ class _RowOrdered:
         self._calls.clear()
 
 
+def _score_axis_start(scores: Any) -> int:
+    """Where a chart's 综合得分 axis starts: 5 below the lowest score, down to a multiple of 5 (81.2 →
+    75), never below 0; 0 when there is no score."""
+    known = [float(x) for x in scores if not is_missing(x)]
+    return max(0, 5 * math.floor((min(known) - 5) / 5)) if known else 0
+
+
 def _write_overview(wb: Any, st: ResultStyles, summary: Summary, generated_at: dt.datetime, rollup: bool) -> Any:
     ws = _RowOrdered(wb.add_worksheet(schema.OVERVIEW_SHEET))
     unit = summary.unit or "本单位"
@@ -550,7 +581,7 @@ def _write_overview(wb: Any, st: ResultStyles, summary: Summary, generated_at: d
         ws.write_string(r, 0, label, st.card_label)
         for j, (name, value, kind) in enumerate(items):
             ws.write_string(r, 1 + 2 * j, name, st.card_name)
-            write_cell(ws, r, 2 + 2 * j, value, st.card[kind])
+            write_cell(ws, r, 2 + 2 * j, value, st.number(kind, value, "card"))
     r = 3 + len(cards)
     n, flagged = _unverified_names(summary)
     if n:  # what the figures above leave out, said where they are read
@@ -593,7 +624,12 @@ def _write_overview(wb: Any, st: ResultStyles, summary: Summary, generated_at: d
     if beside:
         c1.add_series({"name": f"上期（{summary.previous[-1].label}）", "categories": [OV, 4, src_col, last, src_col],
                        "values": [OV, 4, src_col + 2, last, src_col + 2], "fill": {"color": "#BFBFBF"}})
-    c1.set_x_axis({"min": 0, "max": 100, "num_font": {"name": FONT, "size": 9}})
+    # Scores lie close together: from 0 their bars look alike. The axis starts a little below the lowest
+    # (a multiple of 5) and its name says so, so nobody reads a bar's length as the score.
+    low = _score_axis_start(ranked[shown[1:]].to_numpy(dtype="float64", na_value=float("nan")).ravel())
+    c1.set_x_axis({"min": low, "max": 100, "num_font": {"name": FONT, "size": 9},
+                   **({"name": f"综合得分（横轴从{low}分起，不是从0分起）", "name_font": {"name": FONT, "size": 9}}
+                      if low else {})})
     c1.set_y_axis({"num_font": {"name": FONT, "size": 8}})
     if not beside:
         c1.set_legend({"none": True})
@@ -601,17 +637,21 @@ def _write_overview(wb: Any, st: ResultStyles, summary: Summary, generated_at: d
     c1_height = 70 + (18 if bars <= 40 else 12) * bars
     c1.set_size({"width": OVERVIEW_PX, "height": c1_height})
 
-    # 2. 承诺兑现 by branch type, stacked
+    # 2. 承诺兑现率 by branch type: types of very different size compare by rate, not by count; each
+    # type is named with the number of commitments its rate is of
     types = summary.by_type[summary.by_type["党组织类型"] != "合计"]
-    rows = [[t, int(k), int(n - k)] for t, k, n in zip(types["党组织类型"], types["已兑现承诺数"], types["承诺数"], strict=True)]
+    rows = [[f"{t}\n{int(n)}项", rate]
+            for t, n, rate in zip(types["党组织类型"], types["承诺数"], types["承诺兑现率"], strict=True)]
     col2 = src_col + 3
-    last2 = table(col2, ["党组织类型", "已兑现", "未兑现"], rows, {1: st.int, 2: st.int})
-    c2 = _chart(wb, "column", "公开承诺兑现情况（按党组织类型）", "stacked")
-    c2.add_series({"name": [OV, 3, col2 + 1], "categories": [OV, 4, col2, last2, col2],
-                   "values": [OV, 4, col2 + 1, last2, col2 + 1], "fill": {"color": "#70AD47"}})
-    c2.add_series({"name": [OV, 3, col2 + 2], "categories": [OV, 4, col2, last2, col2],
-                   "values": [OV, 4, col2 + 2, last2, col2 + 2], "fill": {"color": "#ED7D31"}})
-    c2.set_y_axis({"name": "承诺（项）", "num_font": {"name": FONT, "size": 9}, "name_font": {"name": FONT, "size": 9}})
+    last2 = table(col2, ["党组织类型", "承诺兑现率"], rows, {1: st.pct})
+    whole = summary.total.iloc[0]["承诺兑现率"]
+    c2 = _chart(wb, "column", "承诺兑现率（按党组织类型；合计" + ("—" if is_missing(whole) else f"{float(whole):.1%}") + "）")
+    c2.add_series({"name": "承诺兑现率", "categories": [OV, 4, col2, max(last2, 4), col2],
+                   "values": [OV, 4, col2 + 1, max(last2, 4), col2 + 1], "fill": {"color": "#70AD47"},
+                   "data_labels": {"value": True, "num_format": "0.0%", "font": {"name": FONT, "size": 8}}})
+    c2.set_y_axis({"num_format": "0%", "min": 0, "max": 1, "num_font": {"name": FONT, "size": 9}})
+    c2.set_x_axis({"num_font": {"name": FONT, "size": 8}})
+    c2.set_legend({"none": True})
     c2.set_size({"width": OVERVIEW_PX // 2, "height": 300})
 
     col3 = col2 + 4
@@ -802,12 +842,12 @@ def _draw_result(tmp: Path, summary: Summary, mask: bool, generated_at: dt.datet
     for c, col in enumerate(data.columns):
         ws.write_string(0, c, col, st.header)
         ws.set_column(c, c, widths[c])
+    ws.write_comment(0, 0, DATA_NOTE, {"x_scale": 2.4, "y_scale": 1.6, "font_name": FONT, "author": AUTHOR})
     write_frame(ws, data, 1, st)
     ws.freeze_panes(1, 0)
-    # 数据 is what the next level rolls up: protected (no password) against slips, and printable on
-    # its own terms for whoever wants it on paper.
-    _print_wide(ws, schema.RESULT_DATA_SHEET, list(data.columns), widths, (0, 0), 3,
-                f"{header}　数据（逐级汇总用，请勿修改）")
+    # 数据 is what the next level rolls up and whoever checks a figure reads: visible, protected (no
+    # password) against slips, and never printed (contract 1.2).
+    _never_printed(ws, len(data) + 1)
     ws.protect("")
     meta = {"template_id": schema.RESULT_ID, "template_version": schema.VERSION, "level": summary.level,
             "unit": summary.unit, "report_period": summary.period, "expected": summary.expected,
@@ -827,9 +867,24 @@ def _draw_result(tmp: Path, summary: Summary, mask: bool, generated_at: dt.datet
     for r, (k, v) in enumerate(meta.items()):
         ms.write_string(r, 0, k)
         ms.write_string(r, 1, str(v))
+    _never_printed(ms, len(meta))
     ms.protect("")
     ms.hide()
     wb.close()
+
+
+DATA_NOTE = ("本表是逐级汇总和核对数字用的原始数据，请勿修改。打印汇总表时本表不打印（打印区域设为一个空白单元格）；"
+             "确需打印本表，请先“撤销工作表保护”，再在“页面布局—打印区域”中“取消打印区域”。")
+
+
+def _never_printed(ws: Any, free_row: int) -> None:
+    """A sheet people and programs read but nobody prints (数据, _meta): its print area is one cell
+    of ``free_row`` that stays empty (the sheet is protected), so printing the whole workbook prints
+    nothing of it. LibreOffice prints no page for it (tested); Excel and WPS leave out pages with no
+    content. Hiding it instead would hide it from the people who check a figure against it."""
+    ws.print_area(free_row, 0, free_row, 0)
+    ws.set_paper(9)
+    ws.set_landscape()
 
 
 # Up to this many cells (as result_cells counts them, blanks included) the result is written with a
@@ -842,7 +897,7 @@ STREAMED_CELLS = 4_000_000
 def result_cells(summary: Summary) -> int:
     """How many cells the result workbook's big sheets can hold, at most: detail sheets, 数据, and
     问题清单 as if it listed every finding."""
-    n = len(summary.findings) * 9 + int(summary.base.shape[0] * summary.base.shape[1])
+    n = len(summary.findings) * len(FINDING_HEADERS) + int(summary.base.shape[0] * summary.base.shape[1])
     if summary.by_unit is None and summary.batch is not None:
         n += sum(len(summary.batch.tables[s.name]) * (len(s.fields) + 2) for s in schema.TABLE_SHEETS)
     return n

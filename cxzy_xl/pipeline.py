@@ -15,7 +15,7 @@ from .aggregate import aggregate, submissions
 from .batch import NOT_COUNTED, inbox_tasks, read_submissions
 from .feedback import write_feedback
 from .files import PlacementRefused, refuse_placement
-from .findings import Severity
+from .findings import Severity, brief
 from .groups import has_groups
 from .model import Batch, Previous, Summary
 from .normalize import period_label
@@ -67,6 +67,24 @@ def read_folder(inbox: str | os.PathLike[str], registry: RegistryArg | None = No
 
 # --- the runs ---------------------------------------------------------------------------------------
 
+class EmptyInbox(ValueError):
+    """The inbox holds no spreadsheet at all (a wrong folder, most likely): nothing is read or written.
+    ``str(exc)`` is for the office."""
+
+
+def refuse_empty_inbox(inbox: str | os.PathLike[str]) -> None:
+    """Raise :class:`EmptyInbox` unless ``inbox`` is a folder holding at least one spreadsheet (lock
+    files and other files do not count): a check or aggregate of nothing is a mistake, not a result
+    of nothing."""
+    root = Path(inbox)
+    if not root.is_dir():
+        raise EmptyInbox(f"找不到收件箱文件夹 {root}，请确认文件夹是否选对")
+    tasks, skipped = inbox_tasks(root)
+    if not tasks:
+        others = f"（只有 {len(skipped)} 个其他文件）" if skipped else ""
+        raise EmptyInbox(f"收件箱 {root} 中没有可读取的报表文件（.xlsx/.xls/.ods…）{others}，请确认文件夹是否选对")
+
+
 @dataclass
 class CheckRun:
     """What :func:`run_check` read and wrote."""
@@ -99,14 +117,15 @@ def run_check(inbox: str | os.PathLike[str], registry: RegistryArg | None = None
               feedback: str | os.PathLike[str] | None = None, by_group: str | os.PathLike[str] | None = None,
               every: bool = False, progress: Callable[[int, int], None] | None = None) -> CheckRun:
     """Check an inbox; optionally write the problem list (``output``), each branch's feedback workbook
-    (into ``feedback``) and one problem list per 督导组 (into ``by_group``). Refuses
-    (:class:`~cxzy_xl.files.PlacementRefused`, nothing written) an output inside the inbox or over an
-    input, and ``by_group`` without a registry that names groups."""
+    (into ``feedback``) and one problem list per 督导组 (into ``by_group``). Refuses, nothing written:
+    an inbox without a spreadsheet (:class:`EmptyInbox`), an output inside the inbox or over an input
+    (:class:`~cxzy_xl.files.PlacementRefused`), and ``by_group`` without a registry that names groups."""
     reg_path = registry if isinstance(registry, (str, os.PathLike)) else None
     refuse_placement([output, feedback, by_group], inbox=inbox, inputs=_inputs(reg_path, previous))
     reg = _registry(registry)
     if by_group is not None and not has_groups(reg):
         raise PlacementRefused("按督导组生成问题清单，须用 --registry 给出填写了“督导组”列的支部名单")
+    refuse_empty_inbox(inbox)
     batch = read_folder(inbox, reg, progress=progress, previous=list(previous))
     run = CheckRun(batch)
     if output is not None:
@@ -124,9 +143,11 @@ def run_aggregate(inbox: str | os.PathLike[str], registry: RegistryArg | None = 
                   mask: bool = True, every: bool = False, progress: Callable[[int, int], None] | None = None,
                   write_progress: Callable[[int, int], None] | None = None) -> ResultRun:
     """Check and aggregate an inbox and write the result workbook: to ``output`` (replaced), else under
-    its own name in ``folder`` (an earlier result of ours replaced only when nobody saved it since)."""
+    its own name in ``folder`` (an earlier result of ours replaced only when nobody saved it since).
+    An inbox without a spreadsheet is refused (:class:`EmptyInbox`), nothing written."""
     reg_path = registry if isinstance(registry, (str, os.PathLike)) else None
     refuse_placement([output], inbox=inbox, inputs=_inputs(reg_path, previous))
+    refuse_empty_inbox(inbox)
     batch = read_folder(inbox, registry, progress=progress, previous=list(previous))
     summary = aggregate(batch)
     path = write_result(summary, output, mask=mask, progress=write_progress, every_finding=every, folder=folder)
@@ -175,7 +196,7 @@ def headline(summary: Summary) -> list[str]:
         return "—" if v is None or v != v else f"{float(v):.1%}"  # type: ignore[arg-type]
 
     sent = submissions(summary)
-    lines = [f"{summary.unit or '汇总'}　{period_label(summary.period) if summary.period else ''}",
+    lines = [f"{brief(summary.unit) or '汇总'}　{period_label(summary.period) if summary.period else ''}",
              f"  报送：应报 {summary.expected}，已报 {sent.reported}" + (f"（逾期 {sent.late}）" if sent.late else "")
              + f"，未报 {sent.missing}",
              *filter(None, [left_out(summary.batch)]),
@@ -198,5 +219,5 @@ def headline(summary: Summary) -> list[str]:
     return lines
 
 
-__all__ = ["CheckRun", "ResultRun", "headline", "left_out", "read_folder", "read_workbook", "run_aggregate", "run_check",
-           "run_rollup"]
+__all__ = ["CheckRun", "EmptyInbox", "ResultRun", "headline", "left_out", "read_folder", "read_workbook",
+           "refuse_empty_inbox", "run_aggregate", "run_check", "run_rollup"]

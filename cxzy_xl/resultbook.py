@@ -54,7 +54,11 @@ CONTRACT_1_BASE = tuple(c for c in FIGURE_BASE if c not in NEW_IN_1_2)
 REL_15 = 1e-14  # two figures within this of each other agree to 15 significant digits
 
 
-FINDING_HEADERS = ("序号", schema.CODE_COL, "文件", "工作表", "单元格", "类别", "代码", "问题及修改要求", "填写内容")
+FINDING_KIND = "问题类型"  # contract 1.2: the code's Chinese name, before the stable 代码
+FINDING_HEADERS = ("序号", schema.CODE_COL, "文件", "工作表", "单元格", "类别", FINDING_KIND, "代码", "问题及修改要求",
+                   "填写内容")
+# what a result's 问题清单 must have to be read back: results written before 1.2 have no 问题类型
+FINDING_READ = tuple(h for h in FINDING_HEADERS if h != FINDING_KIND)
 
 
 def figure_rows(df: pd.DataFrame, total: pd.DataFrame | None) -> list[list[Any]]:
@@ -222,7 +226,7 @@ def open_result(path: str | os.PathLike[str]) -> tuple[ChildResult, RawBook]:
             "请该单位用新版本重新生成汇总表后再汇总")))
     problems = book.sheet(schema.FINDINGS_SHEET)
     if problems is not None:
-        for _, row in _table(problems.rows, schema.FINDINGS_SHEET, FINDING_HEADERS).iterrows():
+        for _, row in _table(problems.rows, schema.FINDINGS_SHEET, FINDING_READ).iterrows():
             code = Code.__members__.get(str(row["代码"]))
             if code is None:
                 continue
@@ -504,6 +508,6 @@ def read_previous_all(paths: Iterable[str | os.PathLike[str] | Previous], period
     return sorted(out, key=lambda p: period_end(p.period) if p.period else dt.date.min)
 
 
-__all__ = ["FINDING_HEADERS", "canonical", "data_digest", "data_rows", "figure_rows", "figure_tables", "meta_dates",
+__all__ = ["FINDING_HEADERS", "FINDING_KIND", "canonical", "data_digest", "data_rows", "figure_rows", "figure_tables", "meta_dates",
            "previous_meta", "read_child", "open_result", "read_previous", "read_previous_all", "read_result", "result_filename",
            "summary_of"]

@@ -92,8 +92,9 @@ def test_problem_list_workbook(tmp_path):
     result = run("check", inbox, "-o", out)
     assert result.exit_code == 1
     ws = openpyxl.load_workbook(out)["问题清单"]
-    assert [c.value for c in ws[1]] == ["序号", "党组织编码", "文件", "工作表", "单元格", "类别", "代码", "问题及修改要求", "填写内容"]
-    assert [c.value for c in ws[2]][1:7] == ["T001", "T001.xlsx", "党员名册", "C3", "错误", "BAD_CHOICE"]
+    assert [c.value for c in ws[1]] == ["序号", "党组织编码", "文件", "工作表", "单元格", "类别", "问题类型", "代码", "问题及修改要求",
+                                    "填写内容"]
+    assert [c.value for c in ws[2]][1:8] == ["T001", "T001.xlsx", "党员名册", "C3", "错误", "选项有误", "BAD_CHOICE"]
     assert ws.freeze_panes == "A2" and ws.auto_filter.ref
 
 
@@ -129,3 +130,25 @@ def test_table_format_names_the_files_not_counted_and_why(tmp_path):
     result = run("check", inbox, "--registry", reg)
     assert "计入 1 个文件" in result.stdout
     assert "未计入 1 个文件：X999.xlsx（不在支部名单）" in result.stdout
+
+
+def test_an_inbox_without_a_spreadsheet_is_refused_and_nothing_is_written(tmp_path, monkeypatch):
+    import pytest
+
+    from cxzy_xl.pipeline import EmptyInbox, run_aggregate, run_check
+
+    inbox = tmp_path / "收件箱"
+    inbox.mkdir()
+    (inbox / "~$T001.xlsx").write_bytes(b"lock")  # a lock file and a note are not reports
+    (inbox / "报送说明.txt").write_text("请按时报送", encoding="utf-8")
+    monkeypatch.chdir(tmp_path)
+    for args, written in ((("aggregate", inbox), tmp_path / "汇总.xlsx"), (("check", inbox), tmp_path / "问题清单.xlsx")):
+        result = run(*args, "-o", written)
+        assert result.exit_code == 2, result.output
+        assert f"收件箱 {inbox} 中没有可读取的报表文件" in result.output and "文件夹是否选对" in result.output
+        assert not written.exists()
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["收件箱"]  # no result under its own name either
+    with pytest.raises(EmptyInbox, match="没有可读取的报表文件"):  # a notebook is told the same
+        run_aggregate(inbox, folder=tmp_path)
+    with pytest.raises(EmptyInbox):
+        run_check(inbox)

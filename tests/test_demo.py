@@ -2,6 +2,7 @@
 
 import datetime as dt
 import random
+import re
 from pathlib import Path
 
 import pandas as pd
@@ -99,6 +100,7 @@ def test_demo_command_writes_registry_inbox_and_planted_files(tmp_path):
     assert sum(n.endswith(".xlsx") and not n.startswith("~$") for n in names) == 31
     # and quarter two: both headlines, the second beside the first, and what to try next
     assert "2011年第二季度" in result.output and "与上期（2011年第二季度）比" in result.output
+    assert not re.search(r"\d{4}[QH][1-4]", result.output)  # periods as people say them, never 2011Q2
     assert (tmp_path / "d" / "2011年第三季度" / "督导组问题清单").is_dir()
     assert "--previous" in result.output and "--by-group" in result.output and "--from" in result.output
 

@@ -52,7 +52,7 @@ def test_feedback_lists_the_summary_not_every_cell(tmp_path):
     ws = openpyxl.load_workbook(path)["问题清单"]
     rows = [r for r in ws.iter_rows(min_row=3, values_only=True) if r[0] is not None]
     assert rows[0][1:4] == ("党员名册", "C10", "错误")
-    assert [r[2] for r in rows if r[4] and "出生日期" in r[4]] == ["E3:E42"]
+    assert [r[2] for r in rows if r[6] and "出生日期" in r[6]] == ["E3:E42"]
     assert len(rows) < 10
 
 
@@ -65,7 +65,7 @@ def test_the_result_workbook_lists_errors_first_and_normalisations_as_a_summary(
     full = cxzy_xl.write_result(summary, tmp_path / "汇总-全部.xlsx", every_finding=True)
     rows = list(openpyxl.load_workbook(short)["问题清单"].iter_rows(min_row=2, values_only=True))
     assert rows[0][4:6] == ("C10", "错误")
-    assert [r[4] for r in rows if r[7] and "出生日期" in r[7]] == ["E3:E42"]
+    assert [r[4] for r in rows if r[8] and "出生日期" in r[8]] == ["E3:E42"]
     every = list(openpyxl.load_workbook(full)["问题清单"].iter_rows(min_row=2, values_only=True))
     assert len(every) == len(summary.findings) == len(rows) - 1 + 40  # the one summary row becomes 40
 

@@ -187,7 +187,7 @@ def test_edits_reach_the_county_problem_list_and_the_console(tmp_path):
     assert result.exit_code == 1, result.output  # the child's own 问题清单 holds errors
     assert "[警告] 德新镇.xlsx：支部汇总!D5 与数据表不一致：25 ≠ 21" in result.output
     rows = list(openpyxl.load_workbook(out)["问题清单"].values)
-    assert ("德新镇.xlsx", "支部汇总", "D5", "警告", "RESULT_EDITED") in [r[2:7] for r in rows]
+    assert ("德新镇.xlsx", "支部汇总", "D5", "警告", "汇总表被改动", "RESULT_EDITED") in [r[2:8] for r in rows]
 
 
 def test_data_and_meta_are_protected_without_a_password():
@@ -238,7 +238,7 @@ def test_a_child_with_text_in_its_data_is_refused_at_that_cell(tmp_path):
 
 # --- printing ---------------------------------------------------------------------------------
 
-def test_figure_sheets_and_data_print_on_a4_landscape_readably(tmp_path):
+def test_figure_sheets_print_on_a4_landscape_readably_and_data_not_at_all(tmp_path):
     from cxzy_xl.aggregate import aggregate
     from cxzy_xl.demo import make_demo
     from cxzy_xl.pipeline import read_folder
@@ -247,9 +247,12 @@ def test_figure_sheets_and_data_print_on_a4_landscape_readably(tmp_path):
     town = write_result(aggregate(read_folder(demo.inbox, demo.registry, isolate=False)), tmp_path / "镇.xlsx",
                         generated_at=FIXED)
     county = write_result(rollup([town], unit="甲县"), tmp_path / "甲县.xlsx", generated_at=FIXED)
-    for path, sheets in ((town, {"支部汇总": "$A:$B", "分类汇总": "$A:$A", "数据": "$A:$C", "党员名册": "$A:$B"}),
-                         (county, {"下级汇总": "$A:$A", "分类汇总": "$A:$A", "数据": "$A:$C"})):
+    for path, sheets in ((town, {"支部汇总": "$A:$B", "分类汇总": "$A:$A", "党员名册": "$A:$B"}),
+                         (county, {"下级汇总": "$A:$A", "分类汇总": "$A:$A"})):
         wb = openpyxl.load_workbook(path)
+        for name in ("数据", "_meta"):  # never printed: the empty cell below the last row is all there is to print
+            ws = wb[name]
+            assert ws.print_area == f"'{name}'!$A${ws.max_row + 1}", name
         for name, cols in sheets.items():
             ws = wb[name]
             setup = ws.page_setup

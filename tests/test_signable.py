@@ -99,7 +99,7 @@ def test_only_that_figure_is_left_out(township):
 def test_one_display_per_figure():
     assert shown(89.65, "综合得分") == "89.7"  # as a spreadsheet shows 89.65 with 0.0, not Python's 89.6
     assert shown(0.96774, "承诺兑现率") == "96.8%"
-    assert shown(353, "学时合计") == "353.0"
+    assert shown(353, "学时合计") == "353" and shown(374.5, "学时合计") == "374.5"  # 学时: decimals only when needed
     assert shown(1066.2, "投入资金（万元）") == "1,066.20"
     assert shown(None, "综合得分") == ""
 
