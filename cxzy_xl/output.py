@@ -16,6 +16,7 @@ import pandas as pd
 from . import schema
 from .aggregate import (
     BASE_COLUMNS,
+    CUMULATIVE,
     DISPLAYS,
     FIGURE,
     FIGURES,
@@ -468,6 +469,9 @@ def _detail_widths(sheet: schema.Sheet) -> dict[str, float]:
     return widths
 
 
+FLOW_CARDS = ("活动（次）", "参学率", "学时")  # 总览's cards of flow figures (aggregate.FLOW_FIGURES)
+
+
 def _headline(summary: Summary) -> list[tuple[str, list[tuple[str, Any, str]]]]:
     t = summary.total.iloc[0]
     sent = submissions(summary)
@@ -504,8 +508,12 @@ def _write_change(ws: Any, st: ResultStyles, summary: Summary, r0: int) -> int:
     for c, head in enumerate(("栏目", "指标", "本期", f"上期（{last.label}）", "增减", "增减幅度")):
         ws.write_string(r0 + 1, c, head, st.header)
     r = r0 + 2
+    # like with like: an older result's flow figures counted every row of its files, not its quarter's
+    older = any(c in last.summary.absent for c in CUMULATIVE)
     for (label, items), (_, earlier) in zip(now, before, strict=True):
         for j, ((name, value, kind), (_, was, _)) in enumerate(zip(items, earlier, strict=True)):
+            if older and name in FLOW_CARDS:
+                was = None
             ws.write_string(r, 0, label if j == 0 else "", st.card_label if j == 0 else st.text)
             ws.write_string(r, 1, name, st.card_name)
             write_cell(ws, r, 2, value, st.number(kind, value))

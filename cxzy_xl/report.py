@@ -26,7 +26,18 @@ import pandas as pd
 from docxtpl import DocxTemplate
 
 from . import schema
-from .aggregate import DISPLAYS, FIGURE_BASE, UNVERIFIED_COL, figures, grade, show, submissions, unverified
+from .aggregate import (
+    CUMULATIVE,
+    DISPLAYS,
+    FIGURE_BASE,
+    FLOW_FIGURES,
+    UNVERIFIED_COL,
+    figures,
+    grade,
+    show,
+    submissions,
+    unverified,
+)
 from .files import AUTHOR, atomic, safe_filename
 from .findings import Code, Severity
 from .model import ChildResult, RollupError, Summary
@@ -439,7 +450,10 @@ def _compared(t: Any, prev: dict[str, Any] | None) -> dict[str, Any]:
     base = pd.DataFrame([{c: float(prev["total"].get(c, 0.0)) for c in FIGURE_BASE}])
     before = figures(base).iloc[0]
     out["上期"] = prev.get("label") or period_label(prev.get("period", ""))
+    like = all(c in prev["total"] for c in CUMULATIVE)  # an older result's flows counted its whole files
     for label, fig, kind, unit in _CHANGES:
+        if fig in FLOW_FIGURES and not like:
+            continue
         now, was = _num(t[fig]), _num(before[fig])
         if now is None or was is None:
             continue

@@ -99,7 +99,9 @@ def previous_meta(summary: Summary) -> str:
     from them, as from 数据) and each row's 综合得分 and 排名 (下级汇总's units in a roll-up)."""
     last = summary.previous[-1]
     s = last.summary
-    sums = s.base[[c for c in (*FIGURE_BASE, LATE_COUNT) if c in s.base.columns]].astype("float64").sum()
+    # only what that result had: a column an older one lacked (read as 0) is not a 0 to compare with
+    sums = s.base[[c for c in (*FIGURE_BASE, LATE_COUNT) if c in s.base.columns and c not in s.absent]]
+    sums = sums.astype("float64").sum()
     rows = summary.by_unit if summary.by_unit is not None else summary.by_branch
     key = "单位名称" if summary.by_unit is not None else schema.CODE_COL
     ranks = []

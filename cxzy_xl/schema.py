@@ -458,7 +458,7 @@ BRANCH_SHEETS: tuple[Sheet, ...] = (
     ), rows=200, landscape=True, rules=(
         DateOrder("出生日期", "入党日期"),
     )),
-    Sheet("公开承诺", "table", "党组织和党员的公开承诺及兑现情况，一项承诺一行。", (
+    Sheet("公开承诺", "table", "党组织和党员的公开承诺及兑现情况，一项承诺一行。可以只填本季度的，也可以保留以前季度的记录：汇总时按承诺日期计入所在季度，不会重复计算；晚于本报告期的请下期再填。", (
         F("序号", Kind.INT, min=1, example=1, width=6),
         F("承诺主体*", choices=("党组织", "党员"), synonyms=(("支部", "党组织"), ("党支部", "党组织")),
           example="党员"),
@@ -479,7 +479,7 @@ BRANCH_SHEETS: tuple[Sheet, ...] = (
         RequiredWhen("实际完成日期", "完成情况", "已完成"),
         MemberRef("承诺人", when=("承诺主体", "党员")),  # a branch's own commitment names the branch
     )),
-    Sheet("活动记录", "table", "开展的各项创先争优活动，一次活动一行。", (
+    Sheet("活动记录", "table", "开展的各项创先争优活动，一次活动一行。可以只填本季度的，也可以保留以前季度的记录：汇总时按活动日期计入所在季度，不会重复计算；晚于本报告期的请下期再填。", (
         F("序号", Kind.INT, min=1, example=1, width=6),
         F("活动日期*", Kind.DATE, example=dt.date(2011, 5, 15)),
         F("活动类型*", choices=("动员大会", "集中学习", "主题党日", "专题培训", "宣传教育", "文艺活动", "座谈走访",
@@ -512,7 +512,7 @@ BRANCH_SHEETS: tuple[Sheet, ...] = (
         NotMoreThan("其中争取上级资金（万元）", "投入资金（万元）"),
         RequiredWhen("完成日期", "完成情况", "已完成"),
     )),
-    Sheet("民情台账", "table", "群众反映的问题及办理情况，一件一行。", (
+    Sheet("民情台账", "table", "群众反映的问题及办理情况，一件一行。可以只填本季度的，也可以保留以前季度的记录：汇总时按登记日期计入所在季度，不会重复计算；晚于本报告期的请下期再填。", (
         F("序号", Kind.INT, min=1, example=1, width=6),
         F("登记日期*", Kind.DATE, example=dt.date(2011, 5, 10)),
         F("反映人", example="刘大妈"),
