@@ -27,7 +27,7 @@ from . import schema
 from .carryover import write_carried_templates
 from .files import is_ours, refused, safe_filename
 from .groups import group_findings
-from .normalize import id_check_digit, period_end, period_label
+from .normalize import id_check_digit, period_end, period_label, period_start
 from .output import write_group_lists
 from .pipeline import ResultRun, run_aggregate
 from .report import REPORT_MARK, write_reports
@@ -222,10 +222,13 @@ def branch_data(b: Branch, rng: random.Random, members_n: int | None = None,
             "群众评价": rng.choice(("满意", "满意", "基本满意")) if status == "已完成" else None,
         })
     activities = []
+    quarter = period_start(PERIOD)
     for i in range(rng.randint(4, 10)):
         should = size
+        # the campaign's first activities before this quarter (a clerk who keeps earlier rows), the rest
+        # in it: each quarter counts its own (本期), whichever way a branch fills in
         activities.append({
-            "序号": i + 1, "活动日期": _date(rng, start, end),
+            "序号": i + 1, "活动日期": _date(rng, start, quarter - dt.timedelta(days=1)) if i < 2 else _date(rng, quarter, end),
             "活动类型": "动员大会" if i == 0 else rng.choice(("集中学习", "主题党日", "专题培训", "宣传教育", "座谈走访", "志愿服务")),
             "活动主题": rng.choice(("学习党章", "学习十七届四中全会精神", "创先争优动员", "党员承诺践诺", "清洁家园", "走访困难群众")),
             "应参加人数": should, "实际参加人数": should - rng.randint(0, max(1, should // 5)),
