@@ -469,7 +469,18 @@ def _detail_widths(sheet: schema.Sheet) -> dict[str, float]:
     return widths
 
 
-FLOW_CARDS = ("活动（次）", "参学率", "学时")  # 总览's cards of flow figures (aggregate.FLOW_FIGURES)
+# 环比's rows of flow figures (aggregate.FLOW_FIGURES): compared only with a result that counted by quarter
+FLOW_CARDS = ("活动（次）", "参学率", "学时", "本期新增（项）", "本期兑现（项）", "本期新登记（件）", "本期办结（件）")
+
+
+def _changes(summary: Summary) -> list[tuple[str, list[tuple[str, Any, str]]]]:
+    """环比's rows: the headline's, with what this quarter added and settled in place of the counts of
+    commitments and concerns in the files (a branch may keep or drop the ones closed before: both are
+    right, so those counts are not compared across quarters)."""
+    t = summary.total.iloc[0]
+    flows = {"公开承诺": [("本期新增（项）", t.get("本期新增承诺"), "int"), ("本期兑现（项）", t.get("本期兑现承诺"), "int")],
+             "民情台账": [("本期新登记（件）", t.get("本期新登记民情"), "int"), ("本期办结（件）", t.get("本期办结民情"), "int")]}
+    return [(label, flows[label] + items[2:] if label in flows else items) for label, items in _headline(summary)]
 
 
 def _headline(summary: Summary) -> list[tuple[str, list[tuple[str, Any, str]]]]:
@@ -501,7 +512,7 @@ def _write_change(ws: Any, st: ResultStyles, summary: Summary, r0: int) -> int:
     """与上期比较（环比）: every headline figure beside the last earlier result's and the change; returns
     the row after the block."""
     last = summary.previous[-1]
-    now, before = _headline(summary), _headline(last.summary)
+    now, before = _changes(summary), _changes(last.summary)
     period = period_label(summary.period) if summary.period else "本期"
     ws.set_row(r0, 22)
     ws.merge_range(r0, 0, r0, 5, f"与上期比较（环比）：本期 {period}，上期 {last.label}", st.card_label)

@@ -78,3 +78,16 @@ def test_the_change_compares_a_quarter_with_a_quarter(quarters):
     ctx = report_context(r3)
     [said] = [c for c in ctx["环比"] if c["指标"] == "参学率"]
     assert said["上期"] == pytest.approx(5 / 6) and said["本期"] == pytest.approx(4 / 6)
+
+
+def test_the_overview_compares_what_each_quarter_added(quarters):
+    """总览's 环比 compares what a quarter added and settled, not the counts a file happens to keep."""
+    import openpyxl
+
+    _, _, _, r3 = quarters
+    rows = [[c.value for c in row] for row in openpyxl.load_workbook(r3)["总览"].iter_rows()]
+    at = next(i for i, row in enumerate(rows) if str(row[0] or "").startswith("与上期比较"))
+    block = [row for row in rows[at + 2:] if len(row) > 3 and row[1]]
+    said = {row[1]: row[2:4] for row in block}
+    assert said["活动（次）"] == [2, 2] and said["学时"] == [3, 2.5]
+    assert said["本期新增（项）"] == [0, 2] and "承诺（项）" not in said
