@@ -123,3 +123,46 @@ def test_figures_come_from_valid_rows_only(branches):
     assert batch.files.loc[~counted, "未计入原因"].astype(str).str.len().gt(0).all()
     sent = submissions(summary)
     assert sent.expected == sent.reported + sent.missing
+
+
+def _cell_text(value, number_format: str) -> str:
+    """What a spreadsheet shows for ``value`` with ``number_format`` (the few formats figures use),
+    worked out here: half away from zero on the decimal value, percent, thousands separators."""
+    from decimal import ROUND_HALF_UP, Decimal
+
+    pct = number_format.endswith("%")
+    places = len(number_format.split(".")[1].rstrip("%")) if "." in number_format else 0
+    x = Decimal(repr(float(value) * (100 if pct else 1))).quantize(Decimal(1).scaleb(-places), ROUND_HALF_UP)
+    text = f"{x:,.{places}f}" if number_format.startswith("#,##0") else f"{x:.{places}f}"
+    return text + ("%" if pct else "")
+
+
+@settings(max_examples=6, deadline=None, derandomize=True, suppress_health_check=list(HealthCheck))
+@given(st.tuples(branch("T001"), branch("T002")))
+def test_the_notice_quotes_each_figure_as_its_cell_shows_it(branches):
+    """Every figure the 通报 quotes for the township equals, as text, the cell of 分类汇总's 合计 row it
+    comes from (read back from the file, formatted as the spreadsheet shows it)."""
+    import docx
+    import openpyxl
+
+    from cxzy_xl.output import write_result
+    from cxzy_xl.report import write_reports
+
+    with tempfile.TemporaryDirectory() as d:
+        inbox = Path(d) / "inbox"
+        inbox.mkdir()
+        for i, data in enumerate(branches, 1):
+            write_clean(inbox / f"T00{i}.xlsx", data, f"T00{i}", f"T00{i}村党支部")
+        result = write_result(aggregate(read_folder(inbox, isolate=False)), Path(d) / "result.xlsx")
+        notice = write_reports(result, Path(d) / "docs", today=D(2011, 7, 10)).notice
+        said = "\n".join(p.text for p in docx.Document(str(notice)).paragraphs)
+        ws = openpyxl.load_workbook(result)["分类汇总"]
+    header = [c.value for c in ws[2]]
+    total = next(row for row in ws.iter_rows(min_row=3) if row[0].value == "合计")
+    quoted = {"承诺兑现率": "兑现率", "参学率": "参学率", "办结率": "办结率", "综合得分": "综合平均得分"}
+    for figure, words in quoted.items():
+        cell = total[header.index(figure)]
+        if cell.value is None:
+            continue
+        text = _cell_text(cell.value, cell.number_format)
+        assert f"{words}{text}" in said, (figure, text)
