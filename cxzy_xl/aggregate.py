@@ -151,6 +151,13 @@ def shown(value: Any, figure: str) -> str:
     return show(value, FIGURE[figure].display if figure in FIGURE else DISPLAYS["int"])
 
 
+def as_shown(value: Any, key: str) -> float:
+    """``value`` as display ``key`` shows it, as a number in the display's units (a rate in percent):
+    the changes 环比 states are differences of these, so a reader's own subtraction agrees."""
+    d = DISPLAYS[key]
+    return float(show(value, d).rstrip("%").replace(",", ""))
+
+
 def show(value: Any, d: Display) -> str:
     """A number as display ``d`` shows it (see :func:`shown`)."""
     x = Decimal(f"{float(value) * (100 if d.percent else 1):.15g}")

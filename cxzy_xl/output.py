@@ -22,6 +22,7 @@ from .aggregate import (
     FIGURES,
     SCORE_PARTS,
     UNVERIFIED_COL,
+    as_shown,
     left_out_findings,
     submissions,
     unverified,
@@ -530,7 +531,7 @@ def _write_change(ws: Any, st: ResultStyles, summary: Summary, r0: int) -> int:
             write_cell(ws, r, 2, value, st.number(kind, value))
             write_cell(ws, r, 3, was, st.number(kind, was))
             known = not is_missing(value) and not is_missing(was)
-            diff = (float(value) - float(was)) * (100 if kind == "pct" else 1) if known else None
+            diff = round(as_shown(value, kind) - as_shown(was, kind), 6) if known else None
             write_cell(ws, r, 4, diff, st.change[kind])
             ratio = diff / float(was) if known and kind in ("int", "num", "hours") and float(was) else None
             write_cell(ws, r, 5, ratio, st.change["ratio"])

@@ -32,6 +32,7 @@ from .aggregate import (
     FIGURE_BASE,
     FLOW_FIGURES,
     UNVERIFIED_COL,
+    as_shown,
     figures,
     grade,
     show,
@@ -458,11 +459,11 @@ def _compared(t: Any, prev: dict[str, Any] | None) -> dict[str, Any]:
         if now is None or was is None:
             continue
         if kind == "pct":  # the change of the figures as shown, so that a reader's subtraction agrees
-            d = round(now * 100, 1) - round(was * 100, 1)
+            d = round(as_shown(now, "pct") - as_shown(was, "pct"), 6)
             said = f"由{_pct(was)}{'提高到' if d > 0 else '下降到' if d < 0 else '保持在'}{_pct(now)}"
             said += f"（{_points(d)}）" if round(d, 1) else ""
         elif kind == "score":
-            d = round(now, 1) - round(was, 1)
+            d = round(as_shown(now, "score") - as_shown(was, "score"), 6)
             said = f"由{_score(was)}分{'提高到' if d > 0 else '下降到' if d < 0 else '保持在'}{_score(now)}分"
         else:
             d = now - was

@@ -9,6 +9,7 @@ import math
 import random
 import shutil
 import zipfile
+from decimal import ROUND_HALF_UP, Decimal
 from pathlib import Path
 
 import openpyxl
@@ -184,7 +185,9 @@ def test_the_overview_shows_each_headline_figure_beside_last_quarters(town):
     now = table(town["r3"], "支部汇总")[-1]
     assert block["党员（人）"][2:5] == (now["党员数"], before["党员数"], now["党员数"] - before["党员数"])
     assert block["兑现率"][3] == pytest.approx(before["承诺兑现率"])
-    assert block["兑现率"][4] == pytest.approx((now["承诺兑现率"] - before["承诺兑现率"]) * 100)
+    # the change of the rates as shown (0.0%), so that a reader's own subtraction agrees
+    shown = [Decimal(repr(x * 100)).quantize(Decimal("0.1"), ROUND_HALF_UP) for x in (now["承诺兑现率"], before["承诺兑现率"])]
+    assert block["兑现率"][4] == pytest.approx(float(shown[0] - shown[1]))
 
 
 def test_a_chart_of_this_quarter_against_last_and_a_trend_over_every_earlier_result(town, tmp_path):
