@@ -555,3 +555,16 @@ def submissions(summary: Summary) -> Submissions:
     missing = len(summary.missing)
     reported = summary.expected - missing if summary.expected else summary.reported
     return Submissions(summary.expected or summary.reported, reported, missing, late_count(summary.base))
+
+
+def unverified_branches(summary: Summary) -> tuple[int, list[str]]:
+    """How many branches have figures 待核实, and who they are (a roll-up: their units): 总览 and the console say so."""
+    if summary.by_unit is None:
+        rows = summary.by_branch
+        if UNVERIFIED_COL not in rows:
+            return 0, []
+        names = [str(n) for n, f in zip(rows["党组织名称"], rows[UNVERIFIED_COL], strict=True) if f]
+        return len(names), names
+    flagged = unverified(summary.base)
+    units = summary.base[schema.UNIT_COL] if schema.UNIT_COL in summary.base else [""] * len(flagged)
+    return sum(bool(f) for f in flagged), list(dict.fromkeys(str(u) for u, f in zip(units, flagged, strict=True) if f))

@@ -25,7 +25,7 @@ from .aggregate import (
     as_shown,
     left_out_findings,
     submissions,
-    unverified,
+    unverified_branches,
 )
 from .files import AUTHOR, NameSet, atomic, safe_filename
 from .findings import Code, Finding, Severity, brief, for_reading
@@ -603,7 +603,7 @@ def _write_overview(wb: Any, st: ResultStyles, summary: Summary, generated_at: d
             ws.write_string(r, 1 + 2 * j, name, st.card_name)
             write_cell(ws, r, 2 + 2 * j, value, st.number(kind, value, "card"))
     r = 3 + len(cards)
-    n, flagged = _unverified_names(summary)
+    n, flagged = unverified_branches(summary)
     if n:  # what the figures above leave out, said where they are read
         ws.set_row(r, 30)
         ws.merge_range(r, 0, r, 6, f"{schema.UNVERIFIED}：{n}个党支部的报表有填报错误，有关数字未计入上面的合计"
@@ -767,19 +767,6 @@ def write_result(summary: Summary, path: str | os.PathLike[str] | None = None, m
     if progress:
         progress(len(schema.TABLE_SHEETS) + 1, len(schema.TABLE_SHEETS) + 1)
     return target.path
-
-
-def _unverified_names(summary: Summary) -> tuple[int, list[str]]:
-    """How many branches have figures 待核实, and who they are (a roll-up: their units), for 总览's note."""
-    if summary.by_unit is None:
-        rows = summary.by_branch
-        if UNVERIFIED_COL not in rows:
-            return 0, []
-        names = [str(n) for n, f in zip(rows["党组织名称"], rows[UNVERIFIED_COL], strict=True) if f]
-        return len(names), names
-    flagged = unverified(summary.base)
-    units = summary.base[schema.UNIT_COL] if schema.UNIT_COL in summary.base else [""] * len(flagged)
-    return sum(bool(f) for f in flagged), list(dict.fromkeys(str(u) for u, f in zip(units, flagged, strict=True) if f))
 
 
 NAMED_FINDINGS = 5  # findings a 待核实 cell's comment names before “等”

@@ -11,7 +11,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from .aggregate import aggregate, submissions
+from .aggregate import aggregate, submissions, unverified_branches
 from .batch import NOT_COUNTED, inbox_tasks, read_submissions
 from .feedback import write_feedback
 from .files import PlacementRefused, refuse_placement
@@ -204,6 +204,10 @@ def headline(summary: Summary) -> list[str]:
              f"参学率 {pct(t['参学率'])}",
              f"  为民办实事 {int(t['办实事项目数'])} 项，投入资金 {float(t['投入资金（万元）']):,.2f} 万元；"
              f"民情办结率 {pct(t['办结率'])}；测评满意率 {pct(t['测评满意率'])}"]
+    n, flagged = unverified_branches(summary)
+    if n:
+        lines.append(f"  待核实：{n} 个党支部的部分数字有填报错误，未计入合计，综合得分待核实的暂不排名（"
+                     f"{'、'.join(flagged[:10])}{'等' if len(flagged) > 10 else ''}）")
     # counted over every finding, as `cxzy check` counts them (未报送 included)
     errors = sum(f.severity is Severity.ERROR for f in summary.findings)
     warnings = sum(f.severity is Severity.WARNING for f in summary.findings)

@@ -114,3 +114,11 @@ def test_a_row_with_an_error_leaves_its_rate_but_not_the_count(tmp_path):
     row = s.by_branch.iloc[0]
     assert row["活动次数"] == 2 and row["参学率"] == pytest.approx(1.0)  # only the first activity: 3 of 3
     assert "参学率" in row["待核实项目"] and "活动次数" not in row["待核实项目"]
+
+
+def test_the_console_says_which_branches_are_unverified(township):
+    from cxzy_xl.pipeline import headline
+
+    _, s, _ = township
+    [line] = [x for x in headline(s) if "待核实" in x]
+    assert "1 个党支部" in line and "石门村党支部" in line and "暂不排名" in line
