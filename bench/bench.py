@@ -36,35 +36,36 @@ OUT = HERE / "out"
 TYPES = ("村", "村", "村", "社区", "机关", "学校", "医疗卫生", "非公企业", "离退休")
 
 
-def _write(args: tuple[int, Path, bool]) -> None:
+def _write(args: tuple[int, Path, str]) -> None:
     from messy import file_rate, messy_data  # bench/messy.py: beside this script, on sys.path[0]
 
     from cxzy_xl import demo
     from cxzy_xl.schema import Branch
     from cxzy_xl.templates import write_branch_workbook
 
-    i, folder, messy = args
+    i, folder, kind = args
     rng = random.Random(i)
     b = Branch(f"B{i:05d}", f"第{i}{'村' if i % 3 else '社区'}党支部", TYPES[i % len(TYPES)], "新邵县",
                demo._name(rng), demo._phone(rng))
-    data = demo.branch_data(b, rng, members_n=50)
-    if messy:
+    # typical: a branch's own size (20–60 members in a village, 8–30 elsewhere), as the demo makes them
+    data = demo.branch_data(b, rng, members_n=None if kind == "typical" else 50)
+    if kind == "messy":
         data = messy_data(data, random.Random(-i), file_rate(i))
     write_branch_workbook(folder / f"{b.code}_{b.name}.xlsx", b, committee=demo.COMMITTEE, period=demo.PERIOD,
                           data=data)
 
 
-def generate(n: int, messy: bool = False) -> Path:
-    folder = OUT / f"{'messy' if messy else 'clean'}{n}"
+def generate(n: int, kind: str = "clean") -> Path:
+    folder = OUT / f"{kind}{n}"
     done = folder / ".complete"
     if done.exists():
         return folder
     folder.mkdir(parents=True, exist_ok=True)
     start = time.perf_counter()
     with ProcessPoolExecutor() as pool:
-        list(pool.map(_write, [(i, folder, messy) for i in range(1, n + 1)], chunksize=20))
+        list(pool.map(_write, [(i, folder, kind) for i in range(1, n + 1)], chunksize=20))
     done.write_text("ok")
-    print(f"  generated {n} {'messy' if messy else 'clean'} workbooks in {time.perf_counter() - start:.0f} s",
+    print(f"  generated {n} {kind} workbooks in {time.perf_counter() - start:.0f} s",
           flush=True)
     return folder
 
@@ -137,14 +138,15 @@ def run(cmd: list[str]) -> tuple[float, int]:
     return elapsed, peak
 
 
-def bench(n: int, rounds: int, naive: bool, messy: bool) -> None:
-    folder = generate(n, messy)
-    label = "messy" if messy else "clean"
+def bench(n: int, rounds: int, naive: bool, kind: str) -> None:
+    folder = generate(n, kind)
+    label = kind
     work = OUT / "results"
     work.mkdir(parents=True, exist_ok=True)
     out = work / f"cxzy_{label}{n}.xlsx"
-    if out.exists():
-        out.unlink()  # our own output from an earlier run
+    for ours_before in (out, out.with_name(f"{out.stem}_明细表.xlsx")):
+        if ours_before.exists():
+            ours_before.unlink()  # our own output (汇总表 and 明细表) from an earlier run
     ours = [sys.executable, "-m", "cxzy_xl", "aggregate", str(folder), "-q", "-o", str(out)]
     theirs = [sys.executable, str(HERE / "naive.py"), str(folder), str(work / f"naive_{label}{n}.xlsx")]
     a_times, b_times, a_peak, b_peak = [], [], 0, 0
@@ -157,7 +159,7 @@ def bench(n: int, rounds: int, naive: bool, messy: bool) -> None:
             b_times.append(t)
             b_peak = max(b_peak, p)
     a = min(a_times)
-    line = f"{label:5} N={n:>6}  cxzy aggregate {a:8.2f} s  {1000 * a / n:6.1f} ms/workbook  peak RSS {a_peak / 2**20:7.0f} MB"
+    line = f"{label:7} N={n:>6}  cxzy aggregate {a:8.2f} s  {1000 * a / n:6.1f} ms/workbook  peak RSS {a_peak / 2**20:7.0f} MB"
     if naive:
         b = min(b_times)
         line += (f" | naive pandas {b:8.2f} s  {1000 * b / n:6.1f} ms/workbook  peak RSS {b_peak / 2**20:7.0f} MB"
@@ -165,7 +167,7 @@ def bench(n: int, rounds: int, naive: bool, messy: bool) -> None:
     print(line, flush=True)
     sample = sorted(folder.glob("*.xlsx"))[:100]
     floor, ours_one = floor_per_file(sample), read_check_per_file(sample)
-    print(f"{label:5} per file, one process: unzip + XML-parse floor {1000 * floor:5.2f} ms, "
+    print(f"{label:7} per file, one process: unzip + XML-parse floor {1000 * floor:5.2f} ms, "
           f"cxzy read + check {1000 * ours_one:5.2f} ms, ratio {ours_one / floor:4.1f}x", flush=True)
 
 
@@ -175,18 +177,21 @@ def main() -> None:
     ap.add_argument("--big", action="store_true", help="also N = 10,000 (cxzy only; the naive script takes too long)")
     ap.add_argument("--big-only", action="store_true", help="only N = 10,000")
     ap.add_argument("--rounds", type=int, default=2, help="alternating runs per size; the best time counts")
-    ap.add_argument("--set", choices=("clean", "messy", "both"), default="both", help="which set of workbooks")
+    ap.add_argument("--set", choices=("clean", "messy", "typical", "both", "all"), default="both",
+                    help="which set of workbooks: clean and messy (50 members each), typical (each branch its own "
+                         "size, 8–60 members), both (clean and messy), all three")
     args = ap.parse_args()
     sizes = args.n or [100, 1000]
-    sets = {"clean": [False], "messy": [True], "both": [False, True]}[args.set]
+    sets = {"clean": ["clean"], "messy": ["messy"], "typical": ["typical"], "both": ["clean", "messy"],
+            "all": ["clean", "messy", "typical"]}[args.set]
     print(f"machine: {platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}, "
           f"{platform.platform()}", flush=True)
     for n in [] if args.big_only else sizes:
-        for messy in sets:
-            bench(n, args.rounds, naive=True, messy=messy)
+        for kind in sets:
+            bench(n, args.rounds, naive=True, kind=kind)
     if args.big or args.big_only:
-        for messy in sets:
-            bench(10_000, 1, naive=False, messy=messy)
+        for kind in sets:
+            bench(10_000, 1, naive=False, kind=kind)
 
 
 if __name__ == "__main__":

@@ -8,6 +8,7 @@
 
 from .aggregate import aggregate
 from .carryover import CarryResult, write_carried_templates
+from .detailbook import write_results
 from .findings import Code, Finding, Severity
 from .model import Batch, RollupError, Summary
 from .output import write_findings, write_result
@@ -23,5 +24,5 @@ __all__ = [
     "BRANCH_SHEETS", "REGISTRY_SHEETS", "Batch", "Branch", "CarryResult", "Code", "Field", "Finding", "Kind",
     "Registry", "RollupError", "Settings", "Severity", "Sheet", "Summary", "aggregate", "read_folder", "read_registry",
     "read_workbook", "rollup", "write_branch_templates", "write_branch_workbook", "write_carried_templates",
-    "write_findings", "write_registry", "write_result", "__version__",
+    "write_findings", "write_registry", "write_result", "write_results", "__version__",
 ]

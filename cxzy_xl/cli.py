@@ -24,6 +24,7 @@ from . import schema
 from .batch import COUNTED
 from .carryover import CarryRefused, write_carried_templates
 from .demo import DemoRefused, make_demo
+from .detailbook import detail_filename
 from .files import OutputNotice, PlacementRefused, WriteRefused
 from .findings import FINDING_COLUMNS, Code, Severity, brief
 from .model import Batch, PreviousError, RollupError, Summary
@@ -344,10 +345,17 @@ def check(inbox: Path, registry: Path | None, fmt: str, output: Path | None, fee
     sys.exit(1 if run.has_errors else 0)
 
 
-def _headline(summary: Summary, path: Path) -> None:
+def _detail_beside(result: Path) -> Path | None:
+    p = detail_filename(result)
+    return p if p.exists() else None
+
+
+def _headline(summary: Summary, path: Path, detail: Path | None = None) -> None:
     for line in headline(summary):
         click.echo(line)
     click.echo(f"汇总表：{path}")
+    if detail is not None:
+        click.echo(f"明细表：{detail}")
 
 
 @main.command()
@@ -357,15 +365,17 @@ def _headline(summary: Summary, path: Path) -> None:
               help="汇总表文件名（默认：<所属党委>创先争优汇总_<报告期>.xlsx，写在当前文件夹）")
 @click.option("--no-mask", is_flag=True, help="明细表中不隐藏身份证号和电话号码的中间几位")
 @click.option("--all", "show_all", is_flag=True, help="问题清单中逐条列出自动纠正的写法（默认每列汇总为一行）")
+@click.option("--no-detail", is_flag=True, help="不生成明细表（各支部名册、承诺、活动等逐行合并的表），只生成汇总表")
 @previous_option
 @quiet_option
 def aggregate(inbox: Path, registry: Path | None, output: Path | None, no_mask: bool, show_all: bool,
-              previous: tuple[Path, ...], quiet: bool) -> None:
-    """检查并汇总收件箱中各支部的报表，生成带图表的汇总表。有错误时退出码为1（汇总表照常生成）。"""
+              no_detail: bool, previous: tuple[Path, ...], quiet: bool) -> None:
+    """检查并汇总收件箱中各支部的报表，生成带图表的汇总表（打印、上报用）和明细表（逐行查看用）。
+    有错误时退出码为1（汇总表照常生成）。"""
     with _refusals(registry):
         run = run_aggregate(inbox, registry, previous=previous, output=output, mask=not no_mask, every=show_all,
-                            progress=_progress(quiet), write_progress=_progress(quiet, "写出"))
-    _headline(run.summary, run.path)
+                            progress=_progress(quiet), write_progress=_progress(quiet, "写出"), detail=not no_detail)
+    _headline(run.summary, run.path, run.detail)
     sys.exit(1 if run.batch is not None and run.batch.has_errors else 0)
 
 
@@ -452,7 +462,7 @@ def demo(folder: Path, n_branches: int, seed: int, committee: str, prefix: str, 
         summary, path, reports = run.summary, run.path, write_reports(run.path, d.folder)
     else:
         summary, path, reports = d.summary, d.result, d.reports
-    _headline(summary, path)
+    _headline(summary, path, _detail_beside(path))
     _said_reports(reports)
     q = d.next
     if q is None:
@@ -466,7 +476,7 @@ def demo(folder: Path, n_branches: int, seed: int, committee: str, prefix: str, 
     click.echo(f"  收件箱：  {q.inbox}（{len(q.files)} 个支部更新后报回的报表）")
     click.echo(f"  督导组问题清单：{q.groups}（每个督导组一份）")
     click.echo("")
-    _headline(q.summary, q.result)
+    _headline(q.summary, q.result, _detail_beside(q.result))
     _said_reports(q.reports)
     click.echo("")
     click.echo("接着试一试：")

@@ -25,6 +25,7 @@ import openpyxl
 
 from . import schema
 from .carryover import write_carried_templates
+from .detailbook import detail_filename
 from .files import is_ours, refused, safe_filename
 from .groups import group_findings
 from .normalize import id_check_digit, period_end, period_label, period_start
@@ -682,7 +683,10 @@ def _quarter_two(demo: Demo, clean: dict[int, dict[str, Any]], rng: random.Rando
     def result(inbox: Path, registry: Path, folder: Path, previous: Sequence[Path] = ()) -> ResultRun:
         run = run_aggregate(inbox, registry, previous=previous, folder=folder)
         own(folder / result_filename(run.summary))
+        own(detail_filename(folder / result_filename(run.summary)))
         own(run.path)  # beside as （2） when Excel holds the old one
+        if run.detail is not None:
+            own(run.detail)
         return run
 
     def reports(path: Path, day: dt.date) -> Any:

@@ -32,6 +32,9 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from defusedxml import ElementTree
+from python_calamine import CalamineWorkbook
+
+from .schema import META_SHEET
 
 AUTHOR = "cxzy_xl"
 FEEDBACK_ID = "cxzy-feedback"
@@ -115,7 +118,23 @@ def is_ours(path: str | os.PathLike[str], mark: str) -> bool:
     # by namespace, not by prefix or layout: openpyxl with lxml declares the namespace on each element
     desc = root.findtext("{http://purl.org/dc/elements/1.1/}description") or ""
     by = root.findtext("{http://schemas.openxmlformats.org/package/2006/metadata/core-properties}lastModifiedBy")
-    return desc.startswith(mark) and by == AUTHOR
+    if desc.startswith(mark) and by == AUTHOR:
+        return True
+    # A workbook written by rust_xlsxwriter (the 明细表) has no author and no description to mark it: it
+    # is ours while it was never saved (modified is still created, nobody in 最后修改者) and its _meta
+    # says so. Excel, WPS and LibreOffice all stamp a new modified time when they save.
+    terms = "{http://purl.org/dc/terms/}"
+    created, modified = root.findtext(f"{terms}created"), root.findtext(f"{terms}modified")
+    return not desc and not by and bool(created) and created == modified and _meta_mark(Path(path)) == mark
+
+
+def _meta_mark(path: Path) -> str:
+    """The template id in a workbook's ``_meta`` sheet (A1 ``template_id``, B1 the id), or ""."""
+    try:
+        rows = CalamineWorkbook.from_path(str(path)).get_sheet_by_name(META_SHEET).to_python(nrows=1)
+    except Exception:  # noqa: BLE001 - any workbook we cannot read is not ours
+        return ""
+    return str(rows[0][1]) if rows and len(rows[0]) > 1 and rows[0][0] == "template_id" else ""
 
 
 def _reason(exc: BaseException) -> str:

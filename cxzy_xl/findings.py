@@ -68,6 +68,8 @@ class Code(Enum):
     COMMITMENT_VANISHED = (Severity.WARNING, "{detail}", "上期承诺缺失")
     CONCERN_VANISHED = (Severity.WARNING, "{detail}", "上期民情缺失")
     MEMBER_GONE = (Severity.WARNING, "{detail}", "党员去向未注明")
+    TEXT_CUT = (Severity.WARNING, "“{column}”有{detail}个字，超过表格单元格最多能存的32767个字，明细表中只保留了前32766个字，"
+                "请精简后重新报送", "内容过长")
 
     @property
     def severity(self) -> Severity:

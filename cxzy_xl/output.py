@@ -11,6 +11,7 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
 from . import schema
@@ -32,7 +33,7 @@ from .findings import Code, Finding, Severity, brief, for_reading
 from .groups import GROUP_SHEET, group_findings, group_table
 from .history import totals_over_time
 from .model import Batch, Summary
-from .normalize import is_missing, mask_id, mask_phone, period_label
+from .normalize import is_missing, mask_id, mask_phone, period_end, period_label
 from .resultbook import (
     DATA_ID,
     FINDING_HEADERS,
@@ -45,7 +46,7 @@ from .resultbook import (
     result_filename,
 )
 from .tallies import TALLY_HEADERS, TALLY_SHEET, shares_note, tally_table
-from .templates import FONT, column_width, new_workbook, text_width
+from .templates import FONT, new_workbook, text_width
 
 # 问题类型 as wide as the longest kind: one line each (about 145 characters: A4 landscape at 9 pt and up)
 FINDING_WIDTHS = (5, 9, 22, 9, 9, 5, max(text_width(c.kind) for c in Code) + 1, 17, 46, 14)
@@ -410,7 +411,7 @@ def write_frame(ws: Any, df: pd.DataFrame, first_row: int, st: ResultStyles) -> 
                     write_number(r, c, v)
 
 
-def _write_plain_table(wb: Any, st: ResultStyles, name: str, df: pd.DataFrame, widths: dict[str, float] | None = None,
+def write_plain_table(wb: Any, st: ResultStyles, name: str, df: pd.DataFrame, widths: dict[str, float] | None = None,
                        empty_note: str = "", title_cols: int = 1, header: str = "") -> Any:
     ws = wb.add_worksheet(name)
     cols = list(df.columns)
@@ -433,7 +434,43 @@ def _maskers() -> dict[str, Callable[[str], str]]:
             for sheet in schema.BRANCH_SHEETS for f in sheet.fields if f.kind in schema.MASKED_KINDS}
 
 
-_MASKERS = _maskers()
+MASKERS = _maskers()
+FIRST_DATE = pd.Timestamp(1900, 3, 1)  # before it a spreadsheet's dates are not the calendar's (1900 leap day)
+
+
+def table_frame(df: pd.DataFrame, labels: Sequence[str], mask: bool) -> pd.DataFrame:
+    """A branch table's rows as the result workbooks show them: 党组织编码, 党组织名称, then ``labels``;
+    身份证号 and phone numbers masked unless ``mask`` is False; a date column holding a date before
+    1900-03-01 (which no spreadsheet stores as a date) as text ``YYYY-MM-DD``."""
+    out = df[[schema.CODE_COL, schema.NAME_COL, *labels]].copy()
+    for label in labels:
+        fn = MASKERS.get(label) if mask else None
+        if fn is not None:
+            out[label] = out[label].map(lambda v, fn=fn: v if is_missing(v) else fn(str(v)))
+        s = out[label]
+        if pd.api.types.is_datetime64_any_dtype(s) and bool((s < FIRST_DATE).any()):
+            out[label] = s.map(lambda v: None if pd.isna(v) else v.strftime("%Y-%m-%d")).astype(object)
+    return out.reset_index(drop=True)
+
+
+def kept_frames(batch: Batch, mask: bool = True) -> dict[str, pd.DataFrame]:
+    """The 汇总表's hidden sheets (:data:`schema.KEPT`): the rows next quarter's ``--previous`` and the
+    总结/通报 read, laid out as the 明细表's sheets."""
+    end = period_end(batch.settings.period) if batch.settings.period else None
+    out = {}
+    for k in schema.KEPT:
+        table = batch.tables[k.sheet]
+        if k.every_row:
+            rows = pd.Series(True, index=table.index)
+        else:
+            rows = k.open.rows(table) if k.open is not None else pd.Series(False, index=table.index)
+            if k.deadline is not None and end is not None:
+                rows = rows | k.deadline.overdue(table, end)
+        keep = rows.to_numpy(dtype=bool)
+        frame = table_frame(table[keep], k.labels(), mask)
+        frame[schema.DETAIL_ROW] = (np.arange(len(table)) + 2)[keep]  # the 明细表's header is row 1
+        out[k.name] = frame
+    return out
 
 
 def masked_finding(f: Finding) -> Finding:
@@ -441,7 +478,7 @@ def masked_finding(f: Finding) -> Finding:
     (the office's own problem list and feedback keep it whole to fix). Masking touches values, never
     the reason: the value, and the detail only where it is the value as read (NORMALISED); in the
     message only the quoted value changes, so “12” masked leaves 现为2位 alone."""
-    fn = _MASKERS.get(f.column)
+    fn = MASKERS.get(f.column)
     if fn is None or not f.value:
         return f
     detail = fn(f.detail) if f.detail and f.code is Code.NORMALISED else f.detail
@@ -450,24 +487,6 @@ def masked_finding(f: Finding) -> Finding:
         if raw and raw != masked:
             message = message.replace(f"“{brief(raw)}”", f"“{brief(masked)}”")
     return replace(f, message=message, value=fn(f.value), detail=detail)
-
-
-def _detail_frame(df: pd.DataFrame, sheet: schema.Sheet, mask: bool) -> pd.DataFrame:
-    cols = [schema.CODE_COL, schema.NAME_COL, *sheet.labels]
-    out = df[cols].copy()
-    if mask:
-        for f in sheet.fields:
-            fn = _MASKERS.get(f.label)
-            if fn is not None:
-                out[f.label] = out[f.label].map(lambda v, fn=fn: v if is_missing(v) else fn(str(v)))
-    return out
-
-
-def _detail_widths(sheet: schema.Sheet) -> dict[str, float]:
-
-    widths = {schema.CODE_COL: 9.0, schema.NAME_COL: 22.0}
-    widths.update({f.label: column_width(f) for f in sheet.fields})
-    return widths
 
 
 # 环比's rows of flow figures (aggregate.FLOW_FIGURES): compared only with a result that counted by quarter
@@ -765,7 +784,7 @@ def write_result(summary: Summary, path: str | os.PathLike[str] | None = None, m
     with atomic(final, replace=path is not None, mark=schema.RESULT_ID, what="汇总表") as target:
         _draw_result(target.tmp, summary, mask, generated_at, progress, every_finding)
     if progress:
-        progress(len(schema.TABLE_SHEETS) + 1, len(schema.TABLE_SHEETS) + 1)
+        progress(1, 1)
     return target.path
 
 
@@ -832,14 +851,8 @@ def _draw_result(tmp: Path, summary: Summary, mask: bool, generated_at: dt.datet
     write_tally_sheet(wb, st, summary.base, period, header)
     write_findings_sheet(wb, st, summary.findings, every=every_finding, mask=mask)
     missing = summary.missing
-    _write_plain_table(wb, st, schema.MISSING_SHEET, missing, {"党组织名称": 26, "联系电话": 14, "单位名称": 20},
+    write_plain_table(wb, st, schema.MISSING_SHEET, missing, {"党组织名称": 26, "联系电话": 14, "单位名称": 20},
                        empty_note="应报送的支部均已报送。", header=header)
-    if not rollup and summary.batch is not None:
-        for i, sheet in enumerate(schema.TABLE_SHEETS, 1):
-            detail = _detail_frame(summary.batch.tables[sheet.name], sheet, mask)
-            _write_plain_table(wb, st, sheet.name, detail, _detail_widths(sheet), title_cols=2, header=header)
-            if progress:
-                progress(i, len(schema.TABLE_SHEETS) + 1)
     data = summary.base.copy()
     if "单位名称" not in data.columns:
         data.insert(0, "单位名称", summary.unit)
@@ -877,6 +890,16 @@ def _draw_result(tmp: Path, summary: Summary, mask: bool, generated_at: dt.datet
     _never_printed(ms, len(meta))
     ms.protect("")
     ms.hide()
+    if not rollup and summary.batch is not None:
+        # what next quarter's --previous and the 总结/通报 read, so that the 汇总表 alone serves them
+        for name, df in kept_frames(summary.batch, mask).items():
+            ks = wb.add_worksheet(name)
+            for c, col in enumerate(df.columns):
+                ks.write_string(0, c, col)
+            write_frame(ks, df, 1, st)
+            _never_printed(ks, len(df) + 1)
+            ks.protect("")
+            ks.hide()
     wb.close()
 
 

@@ -13,6 +13,7 @@ from pathlib import Path
 
 from .aggregate import aggregate, submissions, unverified_branches
 from .batch import NOT_COUNTED, inbox_tasks, read_submissions
+from .detailbook import detail_filename, write_results
 from .feedback import write_feedback
 from .files import PlacementRefused, refuse_placement
 from .findings import Severity, brief
@@ -106,6 +107,8 @@ class ResultRun:
     summary: Summary
     path: Path
     batch: Batch | None = None
+    detail: Path | None = None  # the 明细表 beside a township's 汇总表 (None: a roll-up, or --no-detail)
+    detail_writer: str = ""  # which writer wrote it (detailbook.WRITERS)
 
     @property
     def has_errors(self) -> bool:
@@ -141,17 +144,21 @@ def run_aggregate(inbox: str | os.PathLike[str], registry: RegistryArg | None = 
                   previous: Sequence[str | os.PathLike[str] | Previous] = (),
                   output: str | os.PathLike[str] | None = None, folder: str | os.PathLike[str] = ".",
                   mask: bool = True, every: bool = False, progress: Callable[[int, int], None] | None = None,
-                  write_progress: Callable[[int, int], None] | None = None) -> ResultRun:
-    """Check and aggregate an inbox and write the result workbook: to ``output`` (replaced), else under
-    its own name in ``folder`` (an earlier result of ours replaced only when nobody saved it since).
+                  write_progress: Callable[[int, int], None] | None = None, detail: bool = True) -> ResultRun:
+    """Check and aggregate an inbox and write the result: the 汇总表 to ``output`` (replaced), else under
+    its own name in ``folder`` (an earlier result of ours replaced only when nobody saved it since), and
+    with ``detail`` the 明细表 beside it (:func:`~cxzy_xl.detailbook.detail_filename`).
     An inbox without a spreadsheet is refused (:class:`EmptyInbox`), nothing written."""
     reg_path = registry if isinstance(registry, (str, os.PathLike)) else None
-    refuse_placement([output], inbox=inbox, inputs=_inputs(reg_path, previous))
+    outputs = [output, detail_filename(output)] if output is not None and detail else [output]
+    refuse_placement(outputs, inbox=inbox, inputs=_inputs(reg_path, previous))
     refuse_empty_inbox(inbox)
     batch = read_folder(inbox, registry, progress=progress, previous=list(previous))
     summary = aggregate(batch)
-    path = write_result(summary, output, mask=mask, progress=write_progress, every_finding=every, folder=folder)
-    return ResultRun(summary, path, batch)
+    written = write_results(summary, output, mask=mask, progress=write_progress, every_finding=every, folder=folder,
+                            detail=detail)
+    return ResultRun(summary, written.result, batch, written.detail.path if written.detail else None,
+                     written.detail.writer if written.detail else "")
 
 
 def run_rollup(results: Sequence[str | os.PathLike[str]], *, unit: str = "", allow_mixed_periods: bool = False,

@@ -44,7 +44,7 @@ from .findings import Code, Severity
 from .model import ChildResult, RollupError, Summary
 from .normalize import is_blank, normalize_value, period_end, period_label
 from .read import RawBook
-from .resultbook import open_result, summary_of
+from .resultbook import kept_sheet, open_result, summary_of
 from .tallies import LATE_COUNT, tally_totals
 
 REPORT_MARK = "cxzy-report"
@@ -200,7 +200,7 @@ def _cn_date(d: dt.date) -> str:
 
 def _detail(book: Any, name: str) -> pd.DataFrame:
     """A detail sheet of a township result as values: dates as dates, numbers as numbers."""
-    raw = book.sheet(name)
+    raw = kept_sheet(book, name)
     sheet = schema.BRANCH_SHEET[name]
     if raw is None or not raw.rows:
         return pd.DataFrame()

@@ -460,6 +460,14 @@ def read_child(path: str, file: str) -> ChildResult | FileResult:
     return FileResult(path, file, readable=False, findings=[make(Code.FILE_UNREADABLE, file, detail=detail)])
 
 
+def kept_sheet(book: RawBook, sheet: str) -> RawSheet | None:
+    """The rows of a branch table a result keeps for later runs: its hidden sheet (schema.KEPT), or in a
+    result written before the 明细表 was split off, its detail sheet of the same name."""
+    k = schema.KEPT_SHEET.get(sheet)
+    hidden = book.sheet(k.name) if k is not None else None
+    return hidden if hidden is not None else book.sheet(sheet)
+
+
 def read_previous(path: str | os.PathLike[str]) -> Previous:
     """Read an earlier result workbook (a township's 汇总表 or a roll-up's). Raises
     :class:`PreviousError` when it is not one or cannot be read."""
@@ -472,7 +480,7 @@ def read_previous(path: str | os.PathLike[str]) -> Previous:
     details = {}
     if child.level == 1:
         for v in schema.VANISHED:
-            raw = book.sheet(v.sheet)
+            raw = kept_sheet(book, v.sheet)
             details[v.sheet] = None if raw is None else detail_rows(raw, schema.BRANCH_SHEET[v.sheet], v)
     return Previous(p, summary, details)
 
@@ -510,6 +518,6 @@ def read_previous_all(paths: Iterable[str | os.PathLike[str] | Previous], period
     return sorted(out, key=lambda p: period_end(p.period) if p.period else dt.date.min)
 
 
-__all__ = ["FINDING_HEADERS", "FINDING_KIND", "canonical", "data_digest", "data_rows", "figure_rows", "figure_tables", "meta_dates",
+__all__ = ["FINDING_HEADERS", "FINDING_KIND", "canonical", "data_digest", "data_rows", "figure_rows", "figure_tables", "kept_sheet", "meta_dates",
            "previous_meta", "read_child", "open_result", "read_previous", "read_previous_all", "read_result", "result_filename",
            "summary_of"]

@@ -23,6 +23,7 @@ from .findings import Code
 TEMPLATE_ID = "cxzy-branch"
 REGISTRY_ID = "cxzy-registry"
 RESULT_ID = "cxzy-result"
+DETAIL_ID = "cxzy-detail"  # the 明细表 written beside a township's 汇总表 (contract 1.2)
 VERSION = 1
 META_SHEET = "_meta"
 INSTRUCTIONS_SHEET = "填报说明"
@@ -742,6 +743,44 @@ VANISHED: tuple[Vanish, ...] = (
            ask="本期党员名册中没有此人：如已转出、去世或停止党籍，请保留该行并在“备注”中注明（如“2011年8月转出”）；"
                "如是漏填，请补上"),
 )
+
+
+@dataclass(frozen=True)
+class Kept:
+    """A hidden sheet of the 汇总表 (contract 1.2) holding the rows of a branch table that later runs
+    read without the 明细表: next quarter's ``--previous`` (VANISHED) and the 总结/通报 (overdue items,
+    the largest projects). Rows: those ``open`` says are open, or every row; and, with ``deadline``,
+    those its test finds overdue at the quarter's end. Columns: 党组织编码, 党组织名称, then ``columns`` (every
+    column of the sheet when empty), then DETAIL_ROW. Laid out as the 明细表's sheet (header in row 1), so a result
+    written before the split is read from its detail sheet the same way."""
+
+    sheet: str
+    columns: tuple[str, ...] = ()
+    open: Open | None = None
+    every_row: bool = False
+
+    @property
+    def name(self) -> str:
+        return f"_{self.sheet}"
+
+    @property
+    def deadline(self) -> Deadline | None:
+        return DEADLINE.get(self.sheet)
+
+    def labels(self) -> tuple[str, ...]:
+        return self.columns or tuple(BRANCH_SHEET[self.sheet].labels)
+
+
+DETAIL_ROW = "明细表行"  # a KEPT sheet's last column: the row's number in the 明细表, which messages quote
+KEPT: tuple[Kept, ...] = (
+    Kept("公开承诺", open=OPEN["公开承诺"]),
+    Kept("民情台账", open=OPEN["民情台账"]),
+    Kept("党员名册", columns=tuple(dict.fromkeys(
+        [x for v in VANISHED if v.sheet == "党员名册" for key in v.keys for x in key]
+        + [x for v in VANISHED if v.sheet == "党员名册" for x in v.describe])), every_row=True),
+    Kept("为民办实事", every_row=True),
+)
+KEPT_SHEET = {k.sheet: k for k in KEPT}
 
 
 def _check_one_off_names() -> None:

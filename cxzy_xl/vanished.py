@@ -1,7 +1,7 @@
 """What must not quietly vanish between two quarters (schema.VANISHED): the rows open in last
-quarter's result (its 公开承诺, 民情台账 and 党员名册 detail sheets) that this quarter's submission of the
-same branch no longer has. A roll-up's result has no detail sheets, so a county is compared on
-figures only."""
+quarter's result (the 汇总表's hidden sheets schema.KEPT of 公开承诺, 民情台账 and 党员名册, or in a result
+written before the 明细表 was split off, its detail sheets) that this quarter's submission of the same
+branch no longer has. A roll-up's result has none, so a county is compared on figures only."""
 
 from __future__ import annotations
 
@@ -18,7 +18,8 @@ from .model import Batch, Previous
 from .normalize import display, is_blank, mask_id, normalize_value, squeeze
 from .read import RawSheet, a1
 
-SOURCE_ROW = "汇总表行"  # the row of the earlier result's detail sheet a row was read from
+SOURCE_ROW = "来源行号"  # the row of the earlier result's 明细表 (or, before the split, detail sheet) a row is
+SOURCE_BOOK = "来源表"  # ... and which of the two that is: 明细表, or 汇总表 for a result written before it
 
 
 def detail_rows(raw: RawSheet, sheet: schema.Sheet, v: schema.Vanish) -> pd.DataFrame | None:
@@ -34,10 +35,16 @@ def detail_rows(raw: RawSheet, sheet: schema.Sheet, v: schema.Vanish) -> pd.Data
     if schema.CODE_COL not in at or not any(all(k in at for k in key) for key in v.keys):
         return None
     records = []
+    at_row = header.index(schema.DETAIL_ROW) if schema.DETAIL_ROW in header else None
     for r, row in enumerate(rows[1:], start=2):
         if not any(not is_blank(v) for v in row):
             continue
-        rec: dict[str, Any] = {SOURCE_ROW: r}
+        if at_row is not None:
+            n = row[at_row] if at_row < len(row) else None
+            rec: dict[str, Any] = {SOURCE_ROW: int(n) if isinstance(n, (int, float)) else n,
+                                   SOURCE_BOOK: "明细表"}
+        else:
+            rec = {SOURCE_ROW: r, SOURCE_BOOK: "汇总表"}
         for label in wanted:
             c = at.get(label)
             v = row[c] if c is not None and c < len(row) else None
@@ -123,7 +130,7 @@ def vanished(batch: Batch, previous: Previous) -> list[Finding]:
                           if all(row[k] != "" for k in key)]
                 if not usable or any(vals in seen[i] for i, vals in usable):
                     continue
-                said = (f"上期（{previous.label}）汇总表“{v.sheet}”第{row[SOURCE_ROW]}行："
+                said = (f"上期（{previous.label}）{row[SOURCE_BOOK]}“{v.sheet}”第{row[SOURCE_ROW]}行："
                         f"{_describe(row, v.describe)}。{v.ask}")
                 out.append(make(code, res.file, branch_code=res.code, sheet=v.sheet, row=free_row,
                                 column=v.keys[0][0], cell=a1(free_row - 1, col), value=str(row[v.keys[0][0]]),

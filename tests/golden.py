@@ -292,6 +292,12 @@ def _cn_date(d: dt.date) -> str:
 
 def _mask_xlsx(view: dict[str, Any]) -> None:
     mark = view["properties"]["description"] or ""
+    detail = any(s["name"] == "_meta" and ["B1", "cxzy-detail", "General"] in s["cells"] for s in view["sheets"])
+    if detail:
+        # the 明细表's writer (rust_xlsxwriter) stamps created with the time it writes the file, and its
+        # _meta records generated_at, the run's clock, as the 汇总表's does
+        view["properties"]["created"] = NOW
+        mark = "cxzy-result"
     if mark.startswith(("cxzy-result", "cxzy-findings")):
         # write_result stamps the workbook with the time it was written (its generated_at, the run's clock);
         # write_findings leaves it to xlsxwriter, which stamps it the same way. Templates, registries and

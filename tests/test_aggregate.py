@@ -11,12 +11,13 @@ import openpyxl
 import pandas as pd
 import pytest
 from click.testing import CliRunner
-from helpers import clean_data, two_townships, valid_rows, write_clean
+from helpers import clean_data, two_townships, valid_rows, workbook_view, write_clean
 
 from cxzy_xl import schema
 from cxzy_xl.aggregate import FIGURES, aggregate, summarise
 from cxzy_xl.cli import main
 from cxzy_xl.demo import make_demo
+from cxzy_xl.detailbook import write_results
 from cxzy_xl.findings import for_reading
 from cxzy_xl.model import RollupError
 from cxzy_xl.output import write_result
@@ -121,17 +122,20 @@ def township(tmp_path_factory):
     folder = tmp_path_factory.mktemp("town")
     demo = make_demo(folder / "d", n_branches=16, quarters=1)
     s = aggregate(read_folder(demo.inbox, demo.registry))
-    path = write_result(s, folder / "result.xlsx", generated_at=FIXED)
-    return s, path
+    written = write_results(s, folder / "result.xlsx", generated_at=FIXED)
+    assert written.detail is not None and written.detail.path == folder / "result_明细表.xlsx"
+    return s, written.result
 
 
 def test_result_workbook_sheets_and_headers(township):
     s, path = township
     wb = openpyxl.load_workbook(path)
-    details = [sh.name for sh in schema.TABLE_SHEETS]
-    assert wb.sheetnames == ["总览", "支部汇总", "分类汇总", "督导组汇总", "分项统计", "问题清单", "未报送", *details, "数据",
-                             "_meta"]
-    assert wb["_meta"].sheet_state == "hidden"
+    kept = [k.name for k in schema.KEPT]
+    assert wb.sheetnames == ["总览", "支部汇总", "分类汇总", "督导组汇总", "分项统计", "问题清单", "未报送", "数据", "_meta", *kept]
+    assert all(wb[n].sheet_state == "hidden" for n in ("_meta", *kept))
+    details = openpyxl.load_workbook(path.with_name("result_明细表.xlsx"))
+    assert details.sheetnames == [*(sh.name for sh in schema.TABLE_SHEETS), "_meta"]
+    assert dict(details["_meta"].values)["template_id"] == "cxzy-detail"
     meta = dict(wb["_meta"].values)
     assert (meta["template_id"], meta["level"], meta["report_period"], meta["unit"]) == ("cxzy-result", "1", "2011Q2", "德新镇党委")
     ws = wb["支部汇总"]
@@ -154,15 +158,21 @@ def test_result_workbook_sheets_and_headers(township):
 
 def test_personal_data_is_masked_unless_asked(township, tmp_path):
     s, path = township
-    roster = openpyxl.load_workbook(path)["党员名册"]
-    header = [c.value for c in roster[1]]
-    ids = [r[header.index("身份证号")] for r in roster.iter_rows(min_row=2, values_only=True) if r[header.index("身份证号")]]
-    phones = [r[header.index("联系电话")] for r in roster.iter_rows(min_row=2, values_only=True) if r[header.index("联系电话")]]
-    assert ids and all(len(i) == 18 and i[6:14] == "********" for i in ids)
-    assert phones and all(p[3:7] == "****" for p in phones)
-    plain = write_result(s, tmp_path / "plain.xlsx", mask=False, generated_at=FIXED)
-    roster = openpyxl.load_workbook(plain)["党员名册"]
-    assert "*" not in "".join(str(r[header.index("身份证号")]) for r in roster.iter_rows(min_row=2, values_only=True))
+    for book, sheet in ((path.with_name("result_明细表.xlsx"), "党员名册"), (path, "_党员名册")):
+        roster = openpyxl.load_workbook(book)[sheet]
+        header = [c.value for c in roster[1]]
+        ids = [r[header.index("身份证号")] for r in roster.iter_rows(min_row=2, values_only=True)
+               if r[header.index("身份证号")]]
+        assert ids and all(len(i) == 18 and i[6:14] == "********" for i in ids)
+        if "联系电话" in header:
+            phones = [r[header.index("联系电话")] for r in roster.iter_rows(min_row=2, values_only=True)
+                      if r[header.index("联系电话")]]
+            assert phones and all(p[3:7] == "****" for p in phones)
+    plain = write_results(s, tmp_path / "plain.xlsx", mask=False, generated_at=FIXED)
+    for book, sheet in ((plain.detail.path, "党员名册"), (plain.result, "_党员名册")):
+        roster = openpyxl.load_workbook(book)[sheet]
+        header = [c.value for c in roster[1]]
+        assert "*" not in "".join(str(r[header.index("身份证号")]) for r in roster.iter_rows(min_row=2, values_only=True))
 
 
 def test_staff_text_is_never_a_formula_and_output_is_repeatable(tmp_path):
@@ -171,14 +181,16 @@ def test_staff_text_is_never_a_formula_and_output_is_repeatable(tmp_path):
         d["党员名册"][1]["备注"] = '=HYPERLINK("http://example.com","点我")'
 
     s = aggregate(read_folder(inbox(tmp_path, T001=branch("T001", "石门村党支部", 党员名册=formula_like)), isolate=False))
-    a = write_result(s, tmp_path / "out" / "a.xlsx", generated_at=FIXED)
-    b = write_result(s, tmp_path / "out" / "b.xlsx", generated_at=FIXED)
-    ws = openpyxl.load_workbook(a)["党员名册"]
+    a = write_results(s, tmp_path / "out" / "a.xlsx", generated_at=FIXED)
+    b = write_results(s, tmp_path / "out" / "b.xlsx", generated_at=FIXED)
+    ws = openpyxl.load_workbook(a.detail.path)["党员名册"]
     notes = [c for c in ws["P"] if c.value and str(c.value).startswith("=")]
     assert [c.value for c in notes] == ["=1+1", '=HYPERLINK("http://example.com","点我")']
     assert all(c.data_type == "s" for c in notes)
-    assert a.read_bytes() == b.read_bytes()
-    assert sorted(p.name for p in (tmp_path / "out").iterdir()) == ["a.xlsx", "b.xlsx"]  # no temp files left
+    assert a.result.read_bytes() == b.result.read_bytes()
+    assert workbook_view(a.detail.path, ("generated_at", "result")) == workbook_view(b.detail.path, ("generated_at", "result"))
+    assert sorted(p.name for p in (tmp_path / "out").iterdir()) == ["a.xlsx", "a_明细表.xlsx", "b.xlsx",
+                                                                   "b_明细表.xlsx"]  # no temp files left
 
 
 def test_aggregate_command(tmp_path):

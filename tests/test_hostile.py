@@ -168,7 +168,7 @@ def test_text_typed_like_rich_string_xml_stays_text_in_everything_we_write(tmp_p
 
     from cxzy_xl.aggregate import aggregate
     from cxzy_xl.carryover import write_carried_templates
-    from cxzy_xl.output import write_result
+    from cxzy_xl.detailbook import write_results
     from cxzy_xl.templates import write_registry
 
     typed = {("公开承诺", "承诺内容", 0), ("党员名册", "备注", 0), ("基本信息", "争创主题", 0),
@@ -182,16 +182,17 @@ def test_text_typed_like_rich_string_xml_stays_text_in_everything_we_write(tmp_p
     inbox.mkdir()
     edit(write_clean(inbox / "T001.xlsx"), type_in)  # typed in by staff: our own writer is under test below
     registry = write_registry(tmp_path / "支部名单.xlsx", [BRANCH], {"报告期": "2011年第二季度"})
-    result = write_result(aggregate(read_folder(inbox, registry, isolate=False)), tmp_path / "汇总表.xlsx")
+    both = write_results(aggregate(read_folder(inbox, registry, isolate=False)), tmp_path / "汇总表.xlsx")
+    result, detail = both.result, both.detail.path
     carried = write_carried_templates(tmp_path / "下季度", registry, inbox, period="2011Q3")
-    written = [result, *(tmp_path / "下季度").iterdir()]
-    assert len(written) == 2, carried
+    written = [result, detail, *(tmp_path / "下季度").iterdir()]
+    assert len(written) == 3, carried
     for path in written:
         assert _runs_without_text(path) == [], path
-    book = CalamineWorkbook.from_path(str(result))
-    seen = {(name, v) for name in ("公开承诺", "党员名册", "问题清单")
-            for row in book.get_sheet_by_name(name).to_python() for v in row if RICH_LOOKALIKE in str(v)}
+    seen = {(name, v) for book, name in ((detail, "公开承诺"), (detail, "党员名册"), (result, "问题清单"))
+            for row in CalamineWorkbook.from_path(str(book)).get_sheet_by_name(name).to_python() for v in row
+            if RICH_LOOKALIKE in str(v)}
     assert {name for name, _ in seen} == {"公开承诺", "党员名册", "问题清单"}
     assert ("公开承诺", RICH_LOOKALIKE) in seen and ("党员名册", RICH_LOOKALIKE) in seen
-    template = CalamineWorkbook.from_path(str(written[1]))
+    template = CalamineWorkbook.from_path(str(written[2]))
     assert RICH_LOOKALIKE in [v for row in template.get_sheet_by_name("党员名册").to_python() for v in row]

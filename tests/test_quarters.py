@@ -20,6 +20,7 @@ from helpers import add_next_quarter_activities, write_quarter
 from cxzy_xl.aggregate import aggregate
 from cxzy_xl.cli import main
 from cxzy_xl.demo import branch_data
+from cxzy_xl.detailbook import write_results
 from cxzy_xl.findings import Code
 from cxzy_xl.output import write_result
 from cxzy_xl.pipeline import read_folder
@@ -83,13 +84,14 @@ def town(tmp_path_factory):
     codes = [b.code for b in branches]
     q2 = quarter_two(branches, TOWN, 11)
     in2, reg2 = write_quarter(root / "q2", branches, q2, TOWN, "2011年第二季度", dt.date(2011, 7, 5))
-    r2 = write_result(aggregate(read_folder(in2, reg2)), root / "q2.xlsx")
+    r2 = write_results(aggregate(read_folder(in2, reg2)), root / "q2.xlsx")  # the 汇总表 and its 明细表
     q3 = quarter_three(q2, codes)
     in3, reg3 = write_quarter(root / "q3", branches, q3, TOWN, "2011年第三季度", dt.date(2011, 10, 5), skip=("QS005",))
-    batch = read_folder(in3, reg3, previous=[r2])
+    batch = read_folder(in3, reg3, previous=[r2.result])
     summary = aggregate(batch)
     r3 = write_result(summary, root / "q3.xlsx")
-    return {"root": root, "branches": branches, "q2": q2, "q3": q3, "in3": in3, "reg3": reg3, "r2": r2, "r3": r3,
+    return {"root": root, "branches": branches, "q2": q2, "q3": q3, "in3": in3, "reg3": reg3, "r2": r2.result,
+            "d2": r2.detail.path, "r3": r3,
             "batch": batch, "summary": summary}
 
 
@@ -116,10 +118,11 @@ def test_a_vanished_commitment_concern_and_member_are_each_one_warning_at_their_
     assert (concern[0].sheet, concern[0].cell) == ("民情台账", f"D{3 + len(q3['民情台账'])}")
     assert (member[0].sheet, member[0].cell) == ("党员名册", f"B{3 + len(q3['党员名册'])}")
     assert all(f.severity.value == "warning" for f in promise + concern + member)
-    # which row of last quarter is meant: its row in last quarter's result and its content
-    rows = table(town["r2"], "公开承诺", header_row=1)
+    # which row of last quarter is meant: its row in last quarter's 明细表 (the 汇总表 keeps the open rows
+    # hidden, with that number) and its content
+    rows = table(town["d2"], "公开承诺", header_row=1)
     at = next(i for i, r in enumerate(rows, start=2) if r["承诺内容"] == GONE_PROMISE)
-    assert f"汇总表“公开承诺”第{at}行" in promise[0].message and GONE_PROMISE in promise[0].message
+    assert f"明细表“公开承诺”第{at}行" in promise[0].message and GONE_PROMISE in promise[0].message
     assert "2011年第二季度" in promise[0].message and "完成情况" in promise[0].message
     assert GONE_CONCERN in concern[0].message and "办结日期" in concern[0].message
     assert GONE_MEMBER in member[0].message and "备注" in member[0].message
@@ -311,8 +314,8 @@ def pd_rank(rows: dict[str, dict]) -> dict[str, int]:
 
 def test_an_earlier_result_whose_detail_header_was_edited_is_compared_on_the_rest(town, tmp_path):
     wb = openpyxl.load_workbook(town["r2"])
-    wb["公开承诺"].protection.sheet = False
-    wb["公开承诺"]["A1"] = None  # 党组织编码's header gone: whose rows are whose can no longer be told
+    wb["_公开承诺"].protection.sheet = False
+    wb["_公开承诺"]["A1"] = None  # 党组织编码's header gone: whose rows are whose can no longer be told
     edited = tmp_path / "edited.xlsx"
     wb.save(edited)
     batch = read_folder(town["in3"], town["reg3"], previous=[edited])

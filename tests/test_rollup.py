@@ -11,6 +11,7 @@ import openpyxl
 import pytest
 from click.testing import CliRunner
 
+from cxzy_xl import schema
 from cxzy_xl.cli import main
 from cxzy_xl.findings import Code
 from cxzy_xl.model import RollupError
@@ -244,13 +245,21 @@ def test_figure_sheets_print_on_a4_landscape_readably_and_data_not_at_all(tmp_pa
     from cxzy_xl.pipeline import read_folder
 
     demo = make_demo(tmp_path / "demo", n_branches=16, quarters=1)
-    town = write_result(aggregate(read_folder(demo.inbox, demo.registry, isolate=False)), tmp_path / "镇.xlsx",
-                        generated_at=FIXED)
+    from cxzy_xl.detailbook import write_results
+
+    both = write_results(aggregate(read_folder(demo.inbox, demo.registry, isolate=False)), tmp_path / "镇.xlsx",
+                         generated_at=FIXED)
+    town = both.result
     county = write_result(rollup([town], unit="甲县"), tmp_path / "甲县.xlsx", generated_at=FIXED)
-    for path, sheets in ((town, {"支部汇总": "$A:$B", "分类汇总": "$A:$A", "党员名册": "$A:$B"}),
+    kept = [k.name for k in schema.KEPT]
+    for path, sheets in ((town, {"支部汇总": "$A:$B", "分类汇总": "$A:$A"}),
+                         (both.detail.path, {"党员名册": "$A:$B", "活动记录": "$A:$B"}),
                          (county, {"下级汇总": "$A:$A", "分类汇总": "$A:$A"})):
         wb = openpyxl.load_workbook(path)
-        for name in ("数据", "_meta"):  # never printed: the empty cell below the last row is all there is to print
+        if path == both.detail.path:
+            assert wb["_meta"].sheet_state == "hidden"  # hidden sheets print nothing
+        for name in ("数据", "_meta", *kept) if path == town else ("数据", "_meta") if path == county else ():
+            # never printed: the empty cell below the last row is all there is to print
             ws = wb[name]
             assert ws.print_area == f"'{name}'!$A${ws.max_row + 1}", name
         for name, cols in sheets.items():
