@@ -75,6 +75,10 @@ class Figure:
     num: str = ""  # base column: the numerator of a rate, or the sum of a mean
     den: str = ""  # base column: the denominator of a rate, or the count of a mean
     shown_as: str = ""  # a key of DISPLAYS; by default from the kind
+    # a working figure (what a rate is of, the campaign so far, warnings): its column in 支部汇总, 分类汇总
+    # and 下级汇总 is folded (Excel's column outline, “+” to open) and so not printed; on screen it is a
+    # click away, and 数据 and roll-ups carry it as before
+    folded: bool = False
 
     @property
     def display_key(self) -> str:
@@ -95,37 +99,37 @@ class Figure:
 
 FIGURES: tuple[Figure, ...] = (
     Figure("党员数", "count"),
-    Figure("预备党员数", "count"),
-    Figure("流动党员数", "count"),
+    Figure("预备党员数", "count", folded=True),
+    Figure("流动党员数", "count", folded=True),
     Figure("承诺数", "count"),
-    Figure("已兑现承诺数", "count"),
+    Figure("已兑现承诺数", "count", folded=True),
     Figure("承诺兑现率", "rate", "已兑现承诺数", "承诺数"),
     Figure("超期承诺数", "count"),
-    Figure("本期新增承诺", "count"),
-    Figure("本期兑现承诺", "count"),
+    Figure("本期新增承诺", "count", folded=True),
+    Figure("本期兑现承诺", "count", folded=True),
     Figure("活动次数", "count"),
-    Figure("累计活动次数", "count"),
-    Figure("应参加人次", "count"),
-    Figure("实际参加人次", "count"),
+    Figure("累计活动次数", "count", folded=True),
+    Figure("应参加人次", "count", folded=True),
+    Figure("实际参加人次", "count", folded=True),
     Figure("参学率", "rate", "实际参加人次", "应参加人次"),
     Figure("学时合计", "amount", shown_as="hours"),
-    Figure("累计学时", "amount", shown_as="hours"),
+    Figure("累计学时", "amount", shown_as="hours", folded=True),
     Figure("办实事项目数", "count"),
     Figure("投入资金（万元）", "amount"),
-    Figure("争取上级资金（万元）", "amount"),
-    Figure("受益户数", "count"),
+    Figure("争取上级资金（万元）", "amount", folded=True),
+    Figure("受益户数", "count", folded=True),
     Figure("民情件数", "count"),
-    Figure("已办结件数", "count"),
+    Figure("已办结件数", "count", folded=True),
     Figure("办结率", "rate", "已办结件数", "民情件数"),
     Figure("超期未办结件数", "count"),
-    Figure("本期新登记民情", "count"),
-    Figure("本期办结民情", "count"),
+    Figure("本期新登记民情", "count", folded=True),
+    Figure("本期办结民情", "count", folded=True),
     Figure("示范岗数", "count"),
     Figure("五个好得分", "mean", "五个好得分合计", "五个好得分支部数"),
     Figure("测评满意率", "rate", "满意及基本满意票", "测评参评人数"),
-    Figure("填报完整率", "rate", "已填必填项数", "必填项数"),
+    Figure("填报完整率", "rate", "已填必填项数", "必填项数", folded=True),
     Figure("错误数", "count"),
-    Figure("警告数", "count"),
+    Figure("警告数", "count", folded=True),
     Figure("综合得分", "mean", "综合得分合计", "综合得分支部数"),
     Figure("排名", "rank"),
     Figure("等次", "grade"),

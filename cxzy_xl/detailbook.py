@@ -97,7 +97,7 @@ def detail_meta(summary: Summary, result: Path, mask: bool, generated_at: dt.dat
 
 HEADER = {"bold": True, "bg_color": "#1F4E79", "font_color": "#FFFFFF", "text_wrap": True, "align": "center",
           "valign": "vcenter", "border": 1, "border_color": "#BFBFBF"}
-PRINT = {"scale": 80, "margins_in": (0.3, 0.3, 0.6, 0.5)}  # as the 汇总表's wide tables (output.PRINT_SCALE)
+PRINT = {"scale": 80, "margins_in": (0.3, 0.3, 0.5, 0.4)}  # as the 汇总表's wide tables (output.PRINT_SCALE)
 
 
 def _page_header(summary_unit: str, period: str) -> str:

@@ -6,7 +6,7 @@ import datetime as dt
 import json
 import math
 import os
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Collection, Sequence
 from dataclasses import replace
 from pathlib import Path
 from typing import Any
@@ -127,7 +127,13 @@ def write_findings_sheet(wb: Any, st: Styles, findings: Sequence[Finding], name:
     ws.set_margins(left=0.4, right=0.4, top=0.6, bottom=0.6)
     ws.fit_to_pages(1, 0)
     ws.repeat_rows(0)
-    ws.set_footer(f"&C&\"{FONT}\"{name}　第 &P 页，共 &N 页")
+    # 提示 rows (values read by normalising, files skipped) come last: on screen for whoever checks, not
+    # on paper, where a messy township's thousands of them would bury its errors and warnings
+    shown = sum(f.severity is not Severity.INFO for f in rows)
+    hints = len(rows) - shown
+    ws.print_area(0, 0, shown if hints else len(rows), len(FINDING_HEADERS) - 1)
+    said = f"（另有提示{hints}条不打印，见电子表格）" if hints else ""
+    ws.set_footer(f"&C&\"{FONT}\"{name}{said}　第 &P 页，共 &N 页")
     return ws
 
 
@@ -151,6 +157,7 @@ def write_findings(findings: Sequence[Finding], path: str | os.PathLike[str], ev
 # --- the result workbook (汇总表) -------------------------------------------------------------
 
 RATE_FIGURES = tuple(f.name for f in FIGURES if f.display_key == "pct")
+FOLDED = frozenset(f.name for f in FIGURES if f.folded)
 OVERDUE_FIGURES = ("超期承诺数", "超期未办结件数")
 UNVERIFIED_FILL = "#FCE4D6"  # 待核实: a figure computed with inputs left out
 TEXT_FIGURES = (schema.CODE_COL, "党组织名称", "党组织类型", "等次", "单位名称", "报送情况", "督导组", "联系领导", "联系支部")
@@ -248,15 +255,20 @@ _FIGURE_GROUPS = ("党员数", "承诺数", "活动次数", "办实事项目数"
 
 
 def _column_px(width: float) -> int:
+    if width <= 0:
+        return 0
     # A character unit of the default font (宋体 11 pt) takes 8 to 10 px at 96 dpi, depending on the
     # program and the font it finds; the wider estimate keeps a planned page from overflowing into a
     # page of its own (LibreOffice measured about 9.5).
     return int(width * 10)
 
 
-def page_breaks(columns: Sequence[str], widths: Sequence[float], repeated: int) -> list[int]:
+def page_breaks(columns: Sequence[str], widths: Sequence[float], repeated: int,
+                folded: Collection[int] = ()) -> list[int]:
     """Columns to start a new printed page at: each page holds the repeated columns and then as many
-    whole groups of figures as fit, a group wider than a page is split by column."""
+    whole groups of figures as fit, a group wider than a page is split by column; ``folded`` columns
+    (hidden in the column outline) take no room on paper."""
+    widths = [0.0 if c in folded else w for c, w in enumerate(widths)]
     room = _PAGE_PX - sum(_column_px(w) for w in widths[:repeated])
     groups: list[list[int]] = []
     for c in range(repeated, len(columns)):
@@ -280,18 +292,23 @@ def page_breaks(columns: Sequence[str], widths: Sequence[float], repeated: int) 
 
 
 def _print_wide(ws: Any, name: str, columns: Sequence[str], widths: Sequence[float], header_rows: tuple[int, int],
-                title_cols: int, header: str = "") -> None:
-    """A4 landscape at :data:`PRINT_SCALE`, header rows and the first ``title_cols`` columns on every page."""
+                title_cols: int, header: str = "", folded: Collection[int] = ()) -> None:
+    """A4 landscape at :data:`PRINT_SCALE`, header rows and the first ``title_cols`` columns on every page;
+    ``folded`` columns are not printed, and the footer says so."""
     ws.set_paper(9)
     ws.set_landscape()
     ws.set_print_scale(PRINT_SCALE)
     ws.repeat_rows(*header_rows)
     ws.repeat_columns(0, title_cols - 1)
-    ws.set_v_pagebreaks(page_breaks(columns, widths, title_cols))
-    ws.set_margins(left=_MARGIN_IN, right=_MARGIN_IN, top=0.6, bottom=0.5)
+    ws.set_v_pagebreaks(page_breaks(columns, widths, title_cols, folded))
+    ws.set_margins(left=_MARGIN_IN, right=_MARGIN_IN, top=0.5, bottom=0.4)  # header and footer 0.3 in from the edge
     if header:
         ws.set_header(f"&L&\"{FONT}\"{header}")
-    ws.set_footer(f"&C&\"{FONT}\"{name}　第 &P 页，共 &N 页")
+    said = FOLDED_NOTE if folded else ""
+    ws.set_footer(f"&C&\"{FONT}\"{name}{said}　第 &P 页，共 &N 页")
+
+
+FOLDED_NOTE = "（分子分母、累计数等明细列已折叠未打印，点列标上方的“+”展开）"
 
 
 def _figure_width(name: str) -> float:
@@ -324,12 +341,15 @@ def _write_figure_table(wb: Any, st: ResultStyles, name: str, title: str, df: pd
     ws = wb.add_worksheet(name)
     cols = list(df.columns)
     widths = [_figure_width(col) for col in cols]
+    folded = {c for c, col in enumerate(cols) if col in FOLDED}
     ws.set_row(0, 26)
     ws.write_string(0, 0, title, st.title)
     ws.set_row(1, 44)
     for c, col in enumerate(cols):
         ws.write_string(1, c, col, st.header)
-        ws.set_column(c, c, widths[c])
+        # a run of folded columns: level 1 of the outline, hidden; its “+” on the column after it
+        outline = {"level": 1, "hidden": True} if c in folded else {"collapsed": True} if c - 1 in folded else {}
+        ws.set_column(c, c, widths[c], None, outline)
     body = figure_rows(df, total)
     for r, row in enumerate(body, start=2):
         _fit_row(ws, r, row, cols, widths)
@@ -372,7 +392,8 @@ def _write_figure_table(wb: Any, st: ResultStyles, name: str, title: str, df: pd
                                                       "format": st.good})
     ws.freeze_panes(2, freeze_cols)
     ws.autofilter(1, 0, max(last, 2), len(cols) - 1)
-    _print_wide(ws, name, cols, widths, (0, 1), min(title_cols, len(cols)) or 1, unit)
+    # the header row on every page; the title only on the first (the page header names unit and period)
+    _print_wide(ws, name, cols, widths, (1, 1), min(title_cols, len(cols)) or 1, unit, folded)
     return ws
 
 
@@ -469,8 +490,56 @@ def kept_frames(batch: Batch, mask: bool = True) -> dict[str, pd.DataFrame]:
         keep = rows.to_numpy(dtype=bool)
         frame = table_frame(table[keep], k.labels(), mask)
         frame[schema.DETAIL_ROW] = (np.arange(len(table)) + 2)[keep]  # the 明细表's header is row 1
-        out[k.name] = frame
+        out[k.name] = packed_frame(frame, k.packed) if k.packed else frame
     return out
+
+
+PACKED_CELL = 30_000  # characters of a packed cell at most, under a cell's 32,767
+
+
+def _packed_text(v: Any) -> str:
+    if is_missing(v):
+        return ""
+    if isinstance(v, (pd.Timestamp, dt.datetime, dt.date)):
+        return v.strftime("%Y-%m-%d")
+    if isinstance(v, float) and v.is_integer():
+        v = int(v)
+    return " ".join(str(v).split(schema.PACKED_SEPARATOR))  # a line break typed in a value is a space here
+
+
+def _packed_texts(s: pd.Series) -> list[str]:
+    """:func:`_packed_text` of each value, a column at a time where its type allows."""
+    if pd.api.types.is_datetime64_any_dtype(s):
+        return s.dt.strftime("%Y-%m-%d").fillna("").tolist()
+    if pd.api.types.is_integer_dtype(s) and not s.isna().any():
+        return s.astype("int64").astype(str).tolist()
+    if isinstance(s.dtype, pd.StringDtype):  # text only (object columns may hold anything)
+        text = s.astype(object).where(s.notna(), "").astype(str)
+        return text.str.replace(schema.PACKED_SEPARATOR, " ", regex=False).tolist()
+    return [_packed_text(v) for v in s.tolist()]
+
+
+def packed_frame(frame: pd.DataFrame, size: int) -> pd.DataFrame:
+    """``frame``'s rows of each 党组织编码, ``size`` to a row: every column's values as text, one per line
+    (schema.PACKED_SEPARATOR); 党组织名称 once. :func:`cxzy_xl.resultbook.kept_sheet` unpacks them."""
+    cols = list(frame.columns)
+    texts = {c: _packed_texts(frame[c]) for c in cols}
+    codes = texts[schema.CODE_COL]
+    out: list[list[str]] = []
+    start = 0
+    packed = [c for c in cols if c not in (schema.CODE_COL, schema.NAME_COL)]
+    while start < len(codes):
+        end, used = start, dict.fromkeys(packed, 0)
+        # a cell holds 32,767 characters: a branch's long names start another row before they would not fit
+        while end < len(codes) and end - start < size and codes[end] == codes[start] \
+                and (end == start or all(used[c] + len(texts[c][end]) + 1 <= PACKED_CELL for c in packed)):
+            for c in packed:
+                used[c] += len(texts[c][end]) + 1
+            end += 1
+        out.append([texts[c][start] if c in (schema.CODE_COL, schema.NAME_COL)
+                    else schema.PACKED_SEPARATOR.join(texts[c][start:end]) for c in cols])
+        start = end
+    return pd.DataFrame(out, columns=cols, dtype=object)
 
 
 def masked_finding(f: Finding) -> Finding:
@@ -559,6 +628,7 @@ def _write_change(ws: Any, st: ResultStyles, summary: Summary, r0: int) -> int:
 
 
 OV = schema.OVERVIEW_SHEET  # chart series refer to their data on the overview sheet itself
+CHART_BARS = 40  # 总览's score chart: every branch up to this many, else the best and the lowest half of it
 OVERVIEW_WIDTHS = (12, 18, 12, 18, 12, 20, 12)
 OVERVIEW_PX = sum(int(w * 7 + 5) for w in OVERVIEW_WIDTHS) - 12  # xlsxwriter's character-to-pixel rule, a margin
 
@@ -653,9 +723,16 @@ def _write_overview(wb: Any, st: ResultStyles, summary: Summary, generated_at: d
     beside = bool(summary.previous) and "上期综合得分" in ranked.columns
     shown = [name_col, "综合得分", *(["上期综合得分"] if beside else [])]
     ranked = ranked[shown].dropna(subset=["综合得分"]).sort_values("综合得分", ascending=True, kind="stable")
+    scored = len(ranked)
+    if scored > CHART_BARS:
+        # a bar each for hundreds of branches prints as pages of unreadable lines: the best and the
+        # lowest, the rest in 支部汇总
+        ranked = pd.concat([ranked.head(CHART_BARS // 2), ranked.tail(CHART_BARS // 2)])
     last = table(src_col, ["名称", "本期" if beside else "综合得分", *(["上期"] if beside else [])],
                  ranked.values.tolist(), {1: st.score, 2: st.score})
     what = "综合得分（按下级单位）" if rollup else "各支部综合得分"
+    if scored > CHART_BARS:
+        what += f"（前{CHART_BARS // 2}名和后{CHART_BARS // 2}名，共{scored}个）"
     c1 = _chart(wb, "bar", f"{what}：本期与上期" if beside else what)
     c1.add_series({"name": "本期" if beside else "综合得分", "categories": [OV, 4, src_col, last, src_col],
                    "values": [OV, 4, src_col + 1, last, src_col + 1], "fill": {"color": "#2E75B6"},

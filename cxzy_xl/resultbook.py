@@ -465,7 +465,29 @@ def kept_sheet(book: RawBook, sheet: str) -> RawSheet | None:
     result written before the 明细表 was split off, its detail sheet of the same name."""
     k = schema.KEPT_SHEET.get(sheet)
     hidden = book.sheet(k.name) if k is not None else None
-    return hidden if hidden is not None else book.sheet(sheet)
+    if hidden is None:
+        return book.sheet(sheet)
+    return _unpacked(hidden) if k is not None and k.packed else hidden
+
+
+def _unpacked(raw: RawSheet) -> RawSheet:
+    """A packed hidden sheet (schema.Kept.packed) as one row per packed value: 党组织编码 and 党组织名称
+    repeated, every other cell split at its line breaks."""
+    if not raw.rows:
+        return raw
+    header = raw.rows[0]
+    whole = {c for c, h in enumerate(header) if h in (schema.CODE_COL, schema.NAME_COL)}
+    rows: list[list[Any]] = [list(header)]
+    for row in raw.rows[1:]:
+        cells = [("" if is_blank(v) else str(v)) for v in row] + [""] * (len(header) - len(row))
+        parts = {c: cells[c].split(schema.PACKED_SEPARATOR) for c in range(len(header)) if c not in whole}
+        n = max((len(p) for p in parts.values()), default=0)
+        if not any(cells):
+            continue
+        for i in range(n):
+            rows.append([cells[c] if c in whole else (parts[c][i] if i < len(parts[c]) else "")
+                         for c in range(len(header))])
+    return RawSheet(raw.name, rows)
 
 
 def read_previous(path: str | os.PathLike[str]) -> Previous:

@@ -758,6 +758,10 @@ class Kept:
     columns: tuple[str, ...] = ()
     open: Open | None = None
     every_row: bool = False
+    # > 0: a branch's rows packed ``packed`` to a sheet row, each cell its column's values one per line
+    # (PACKED_SEPARATOR): a township's roster would otherwise be most of the 汇总表's cells, and cells,
+    # not characters, are what writing a workbook costs
+    packed: int = 0
 
     @property
     def name(self) -> str:
@@ -772,12 +776,13 @@ class Kept:
 
 
 DETAIL_ROW = "明细表行"  # a KEPT sheet's last column: the row's number in the 明细表, which messages quote
+PACKED_SEPARATOR = "\n"
 KEPT: tuple[Kept, ...] = (
     Kept("公开承诺", open=OPEN["公开承诺"]),
     Kept("民情台账", open=OPEN["民情台账"]),
     Kept("党员名册", columns=tuple(dict.fromkeys(
         [x for v in VANISHED if v.sheet == "党员名册" for key in v.keys for x in key]
-        + [x for v in VANISHED if v.sheet == "党员名册" for x in v.describe])), every_row=True),
+        + [x for v in VANISHED if v.sheet == "党员名册" for x in v.describe])), every_row=True, packed=200),
     Kept("为民办实事", every_row=True),
 )
 KEPT_SHEET = {k.sheet: k for k in KEPT}

@@ -41,7 +41,8 @@ def detail_rows(raw: RawSheet, sheet: schema.Sheet, v: schema.Vanish) -> pd.Data
             continue
         if at_row is not None:
             n = row[at_row] if at_row < len(row) else None
-            rec: dict[str, Any] = {SOURCE_ROW: int(n) if isinstance(n, (int, float)) else n,
+            number = isinstance(n, (int, float)) or isinstance(n, str) and n.isdigit()
+            rec: dict[str, Any] = {SOURCE_ROW: int(n) if number else n,
                                    SOURCE_BOOK: "明细表"}
         else:
             rec = {SOURCE_ROW: r, SOURCE_BOOK: "汇总表"}

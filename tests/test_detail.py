@@ -82,20 +82,47 @@ def test_previous_needs_the_summary_alone(demo, tmp_path):
 
 
 def test_the_kept_rows_are_the_open_ones_and_every_member(demo):
+    from cxzy_xl.read import load_book
+    from cxzy_xl.resultbook import kept_sheet
+
     batch = demo.summary.batch
-    book = CalamineWorkbook.from_path(str(demo.result))
+    book = load_book(demo.result)
     for k in schema.KEPT:
-        rows = book.get_sheet_by_name(k.name).to_python()
+        rows = kept_sheet(book, k.sheet).rows
         assert rows[0] == [schema.CODE_COL, schema.NAME_COL, *k.labels(), schema.DETAIL_ROW]
         table = batch.tables[k.sheet]
+        numbers = [int(float(r[-1])) for r in rows[1:]]
+        assert numbers == sorted(numbers) and len(set(numbers)) == len(numbers)
         if k.every_row:
-            assert len(rows) - 1 == len(table)
+            assert numbers == list(range(2, len(table) + 2))
         else:
             open_now = int(k.open.rows(table).sum())
             assert open_now <= len(rows) - 1 <= len(table)
             status = rows[0].index(k.open.column)
             if k.open.values:
                 assert {r[status] for r in rows[1:]} - set(k.open.values) <= {"未兑现", ""}
+    packed = CalamineWorkbook.from_path(str(demo.result)).get_sheet_by_name("_党员名册").to_python()
+    assert len(packed) - 1 == batch.tables["党员名册"][schema.CODE_COL].nunique(), "a branch's members to a row"
+
+
+def test_packing_keeps_every_value_and_splits_what_a_cell_cannot_hold():
+    from cxzy_xl.output import PACKED_CELL, packed_frame
+    from cxzy_xl.read import RawSheet
+    from cxzy_xl.resultbook import _unpacked
+
+    names = ["张三", "李\n四", "王" * 20_000, "赵" * 20_000, "", "钱七"]
+    frame = pd.DataFrame({schema.CODE_COL: ["A", "A", "A", "A", "B", "B"], schema.NAME_COL: ["甲", "甲", "甲", "甲", "乙", "乙"],
+                          "姓名": names, "入党日期": pd.to_datetime(["2001-07-01", None, "1990-01-02", None, None,
+                                                                 "2011-05-04"]),
+                          schema.DETAIL_ROW: [2, 3, 4, 5, 6, 7]})
+    packed = packed_frame(frame, 200)
+    assert all(len(v) <= PACKED_CELL for v in packed["姓名"])
+    assert list(packed[schema.CODE_COL]) == ["A", "A", "B"]  # the two long names do not share a cell
+    rows = _unpacked(RawSheet("_党员名册", [list(packed.columns), *packed.values.tolist()])).rows
+    assert [r[2] for r in rows[1:]] == ["张三", "李 四", "王" * 20_000, "赵" * 20_000, "", "钱七"]
+    assert [r[3] for r in rows[1:]] == ["2001-07-01", "", "1990-01-02", "", "", "2011-05-04"]
+    assert [r[-1] for r in rows[1:]] == ["2", "3", "4", "5", "6", "7"]
+    assert [r[1] for r in rows[1:]] == ["甲"] * 4 + ["乙"] * 2
 
 
 def test_no_detail_writes_the_summary_only(demo, tmp_path):
