@@ -9,9 +9,11 @@ results, the registry and its settings as they were.
 from __future__ import annotations
 
 import datetime as dt
+import multiprocessing as mp
 import os
 from collections import Counter
 from collections.abc import Callable, Iterable, Mapping, Sequence
+from concurrent.futures import Executor
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
@@ -26,7 +28,7 @@ from .normalize import branch_key, period_end, period_label, squeeze
 from .read import SPREADSHEET_SUFFIXES, Registry, Unreadable, load_book, parse_a1
 from .schema import Kind, Settings
 from .vanished import vanished
-from .workers import read_files_isolated
+from .workers import map_chunks, read_files_isolated
 
 DTYPES = {Kind.INT: "Int64", Kind.NUMBER: "Float64", Kind.DATE: "datetime64[ns]"}
 
@@ -402,13 +404,56 @@ def _ordered(findings: list[Finding]) -> list[Finding]:
                                            f.row or 0, parse_a1(f.cell)[1], _SEVERITY_ORDER[f.severity]))
 
 
+def read_chunk(tasks: Sequence[tuple[str, str]], fn: Callable[[str, str], FileResult] | None = None) -> list[FileResult]:
+    """One engine task: read and check a chunk of files with the guarded per-file runner (a worker
+    process with memory and time limits, one at a time), so a hostile file costs its own
+    FILE_UNREADABLE on any engine. Where this process may not start one (a daemonic engine worker,
+    e.g. dask's default), the files are read here and the engine's own memory limit and the split
+    retry of :func:`~cxzy_xl.workers.map_chunks` stand in for the guard. ``fn``: the per-file function
+    (:func:`process_file` unless given)."""
+    fn = fn or process_file
+    if mp.current_process().daemon:
+        return [fn(*t) for t in tasks]
+    return read_files_isolated(tasks, fn, workers=1)
+
+
+CHUNK = 50  # files per engine task: a worker's start-up and a task's round trip are paid per chunk
+
+
+def chunks_of(tasks: Sequence[tuple[str, str]], size: int = CHUNK) -> list[list[tuple[str, str]]]:
+    return [list(tasks[i:i + size]) for i in range(0, len(tasks), max(1, size))]
+
+
+def read_on(executor: Executor, tasks: Sequence[tuple[str, str]], size: int = CHUNK,
+            progress: Callable[[int, int], None] | None = None) -> list[FileResult]:
+    """Every task's :class:`FileResult`, in order, read on ``executor`` a chunk per task."""
+    chunks = chunks_of(tasks, size)
+    out: list[list[FileResult | None]] = [[None] * len(c) for c in chunks]
+    done = 0
+
+    def keep(at: tuple[int, int], res: FileResult) -> None:
+        nonlocal done
+        out[at[0]][at[1]] = res
+        done += 1
+        if progress:
+            progress(done, len(tasks))
+
+    map_chunks(executor, read_chunk, chunks, keep)
+    return [r for c in out for r in c if r is not None]
+
+
 def read_submissions(tasks: Sequence[tuple[str, str]], registry: Registry | None = None, *,
                      skipped: Sequence[Finding] = (), previous: Sequence[Previous] = (),
                      workers: int | None = None, isolate: bool = True,
-                     progress: Callable[[int, int], None] | None = None) -> Batch:
+                     progress: Callable[[int, int], None] | None = None,
+                     executor: Executor | None = None) -> Batch:
     """Read and check (path, shown name) submissions into a batch: in the guarded worker pool, or in
-    this process with ``isolate=False``. ``previous``: earlier results already read, oldest first."""
-    if isolate:
+    this process with ``isolate=False``, or on ``executor`` (any :class:`concurrent.futures.Executor`,
+    never shut down here) a chunk of files per task. ``previous``: earlier results already read,
+    oldest first."""
+    if executor is not None:
+        results = read_on(executor, tasks, progress=progress)
+    elif isolate:
         results = read_files_isolated(tasks, process_file, workers=workers, progress=progress)
     else:
         results = []
@@ -426,5 +471,5 @@ def inbox_tasks(inbox: Path) -> tuple[list[tuple[str, str]], list[Finding]]:
 
 
 __all__ = ["COUNTED", "FILE_COLUMNS", "NOT_COUNTED", "NOT_COUNTED_REASONS", "TIE_BREAKS", "Candidate", "TieBreak",
-           "build_batch", "collect_files", "dtype_of", "identify", "inbox_tasks", "pick_submission", "process_file",
-           "read_submissions"]
+           "CHUNK", "build_batch", "chunks_of", "collect_files", "dtype_of", "identify", "inbox_tasks", "pick_submission", "process_file",
+           "read_chunk", "read_on", "read_submissions"]

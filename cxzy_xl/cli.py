@@ -23,13 +23,24 @@ import click
 from . import schema
 from .batch import COUNTED
 from .carryover import CarryRefused, write_carried_templates
+from .dataset import DatasetRefused, DatasetSummary, MissingExtra
 from .demo import DemoRefused, make_demo
 from .detailbook import detail_filename
 from .files import OutputNotice, PlacementRefused, WriteRefused
 from .findings import FINDING_COLUMNS, Code, Severity, brief
 from .model import Batch, PreviousError, RollupError, Summary
 from .normalize import period_label
-from .pipeline import EmptyInbox, headline, left_out, run_aggregate, run_check, run_rollup
+from .pipeline import (
+    EmptyInbox,
+    EngineError,
+    engine,
+    export_folder,
+    headline,
+    left_out,
+    run_aggregate,
+    run_check,
+    run_rollup,
+)
 from .read import Unreadable, read_registry
 from .report import ReportError, template_kind, write_reports
 from .templates import write_blank_templates, write_branch_templates
@@ -139,9 +150,12 @@ class _Main(click.Group):
     def invoke(self, ctx: click.Context) -> Any:
         try:
             return super().invoke(ctx)
-        except WriteRefused as exc:
+        except (WriteRefused, DatasetRefused) as exc:
             click.echo(f"错误：{exc}", err=True)
             ctx.exit(EXIT_WRITE)
+        except (MissingExtra, EngineError) as exc:
+            click.echo(f"错误：{exc}", err=True)
+            ctx.exit(2)
 
 
 @click.group(cls=_Main, context_settings={"help_option_names": ["-h", "--help"]})
@@ -234,7 +248,11 @@ def _progress(quiet: bool, what: str = "读取"):  # type: ignore[no-untyped-def
         last[0] = now
         filled = int(24 * done / max(total, 1))
         bar = full * filled + empty * (24 - filled)
-        click.echo(f"\r{what} {bar} {done}/{total}  {now - start:.1f} 秒", err=True, nl=done == total)
+        spent = now - start
+        rate = done / spent if spent > 0 else 0.0
+        left = f"，约剩 {(total - done) / rate:.0f} 秒" if rate and done < total else ""
+        click.echo(f"\r{what} {bar} {done}/{total}  {spent:.1f} 秒（{rate:.1f} 个/秒{left}）  ", err=True,
+                   nl=done == total)
 
     return show
 
@@ -309,6 +327,12 @@ inbox_argument = click.argument("inbox", metavar="收件箱", type=click.Path(ex
 registry_option = click.option("--registry", type=click.Path(exists=True, dir_okay=False, path_type=Path),
                                help="支部名单.xlsx（应报送的支部和汇总设置，用于催报和核对编码）")
 quiet_option = click.option("-q", "--quiet", is_flag=True, help="不显示进度")
+parquet_option = click.option(
+    "--parquet", type=click.Path(file_okay=False, path_type=Path), metavar="文件夹",
+    help="同时把本期数据导出为供分析用的Parquet数据集（需安装 cxzy_xl[parquet]）")
+scheduler_option = click.option(
+    "--scheduler", metavar="local[:N]|tcp://主机:端口",
+    help="在dask集群上读取文件：local:N 为本机N个进程，tcp://主机:端口 为已启动的dask调度器（需安装 cxzy_xl[dask]）")
 previous_option = click.option(
     "--previous", multiple=True, metavar="上期汇总表", type=click.Path(exists=True, dir_okay=False, path_type=Path),
     help="上季度（上期）的汇总表：与上期比较排名和主要指标，并找出上期未完成、本期却不见了的承诺、民情和党员；"
@@ -368,15 +392,44 @@ def _headline(summary: Summary, path: Path, detail: Path | None = None) -> None:
 @click.option("--no-detail", is_flag=True, help="不生成明细表（各支部名册、承诺、活动等逐行合并的表），只生成汇总表")
 @previous_option
 @quiet_option
+@parquet_option
+@scheduler_option
 def aggregate(inbox: Path, registry: Path | None, output: Path | None, no_mask: bool, show_all: bool,
-              no_detail: bool, previous: tuple[Path, ...], quiet: bool) -> None:
+              no_detail: bool, previous: tuple[Path, ...], quiet: bool, parquet: Path | None,
+              scheduler: str | None) -> None:
     """检查并汇总收件箱中各支部的报表，生成带图表的汇总表（打印、上报用）和明细表（逐行查看用）。
     有错误时退出码为1（汇总表照常生成）。"""
-    with _refusals(registry):
+    with _refusals(registry), engine(scheduler) as executor:
         run = run_aggregate(inbox, registry, previous=previous, output=output, mask=not no_mask, every=show_all,
-                            progress=_progress(quiet), write_progress=_progress(quiet, "写出"), detail=not no_detail)
+                            progress=_progress(quiet), write_progress=_progress(quiet, "写出"), detail=not no_detail,
+                            parquet=parquet, executor=executor)
     _headline(run.summary, run.path, run.detail)
+    if run.dataset is not None:
+        _dataset_lines(run.dataset)
     sys.exit(1 if run.batch is not None and run.batch.has_errors else 0)
+
+
+def _dataset_lines(ds: DatasetSummary) -> None:
+    rows = "，".join(f"{t} {n}" for t, n in ds.rows.items())
+    click.echo(f"Parquet数据集：{ds.root}（报告期 {'、'.join(ds.periods) or '无'}；行数：{rows}）")
+
+
+@main.command()
+@click.argument("source", metavar="源文件夹", type=click.Path(exists=True, file_okay=False, path_type=Path))
+@click.option("-o", "--output", "out", required=True, type=click.Path(file_okay=False, path_type=Path),
+              help="数据集文件夹（每个表一个子文件夹，按报告期分区；再次导出同一报告期只替换该期）")
+@registry_option
+@click.option("--unmasked", is_flag=True, help="不隐藏身份证号和电话号码的中间几位（数据集须妥善保管）")
+@scheduler_option
+@quiet_option
+def export(source: Path, out: Path, registry: Path | None, unmasked: bool, scheduler: str | None, quiet: bool) -> None:
+    """把一个文件夹（可含市、县、乡镇各级子文件夹）中的支部报表导出为供分析用的Parquet数据集：
+    支部（汇总数据）、党员名册、公开承诺等各表和问题清单，可用DuckDB、pandas查询。"""
+    with _refusals(registry), engine(scheduler) as executor:
+        ds = export_folder(source, out, registry=registry, mask=not unmasked, executor=executor,
+                           progress=_progress(quiet, "导出"))
+    click.echo(f"读取 {ds.files} 个文件" + (f"，其中 {ds.unreadable} 个无法读取（见数据集“问题清单”表）" if ds.unreadable else ""))
+    _dataset_lines(ds)
 
 
 @main.command()

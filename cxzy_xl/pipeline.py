@@ -6,25 +6,30 @@ The command line (cli.py) and the demo only parse, call these and print.
 
 from __future__ import annotations
 
+import contextlib
+import functools
 import os
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
+from concurrent.futures import Executor
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from .aggregate import aggregate, submissions, unverified_branches
-from .batch import NOT_COUNTED, inbox_tasks, read_submissions
+from .batch import NOT_COUNTED, build_batch, chunks_of, inbox_tasks, process_file, read_chunk, read_submissions
+from .dataset import DatasetSummary, DatasetWriter, MissingExtra, frames_of, unit_of, write_summary
 from .detailbook import detail_filename, write_results
 from .feedback import write_feedback
 from .files import PlacementRefused, refuse_placement
-from .findings import Severity, brief
+from .findings import Finding, Severity, brief
 from .groups import has_groups
-from .model import Batch, Previous, Summary
+from .model import Batch, FileResult, Previous, Summary
 from .normalize import period_label
 from .output import write_findings, write_group_lists, write_result
 from .read import Registry, read_registry
 from .resultbook import read_previous_all, result_filename
 from .rollup import rollup
 from .schema import RANK_CHANGE
+from .workers import map_chunks, read_files_isolated
 
 PreviousArg = str | os.PathLike[str] | Previous
 RegistryArg = str | os.PathLike[str] | Registry
@@ -53,17 +58,20 @@ def read_workbook(path: str | os.PathLike[str], registry: RegistryArg | None = N
 def read_folder(inbox: str | os.PathLike[str], registry: RegistryArg | None = None,
                 workers: int | None = None, isolate: bool = True,
                 progress: Callable[[int, int], None] | None = None,
-                previous: Sequence[PreviousArg] | PreviousArg | None = None) -> Batch:
+                previous: Sequence[PreviousArg] | PreviousArg | None = None,
+                executor: Executor | None = None) -> Batch:
     """Read and check every submission in ``inbox`` (the township office's folder of returned files).
     ``previous``: earlier result workbooks (paths or :class:`~cxzy_xl.model.Previous`), to compare
     with and to find what vanished since the last of them; an unusable one raises
-    :class:`~cxzy_xl.model.PreviousError` before anything is read."""
+    :class:`~cxzy_xl.model.PreviousError` before anything is read. ``executor``: any
+    :class:`concurrent.futures.Executor` (e.g. ``distributed.Client(...).get_executor()``) to read on,
+    a chunk of files per task; ``None`` keeps the guarded worker pool. It is never shut down here."""
     root = Path(inbox)
     reg = _registry(registry)
     earlier = _previous(previous, reg.settings.period if reg else "")
     tasks, skipped = inbox_tasks(root)
     return read_submissions(tasks, reg, skipped=skipped, previous=earlier, workers=workers, isolate=isolate,
-                            progress=progress)
+                            progress=progress, executor=executor)
 
 
 # --- the runs ---------------------------------------------------------------------------------------
@@ -109,6 +117,7 @@ class ResultRun:
     batch: Batch | None = None
     detail: Path | None = None  # the 明细表 beside a township's 汇总表 (None: a roll-up, or --no-detail)
     detail_writer: str = ""  # which writer wrote it (detailbook.WRITERS)
+    dataset: DatasetSummary | None = None  # the Parquet dataset (``parquet=``)
 
     @property
     def has_errors(self) -> bool:
@@ -144,21 +153,26 @@ def run_aggregate(inbox: str | os.PathLike[str], registry: RegistryArg | None = 
                   previous: Sequence[str | os.PathLike[str] | Previous] = (),
                   output: str | os.PathLike[str] | None = None, folder: str | os.PathLike[str] = ".",
                   mask: bool = True, every: bool = False, progress: Callable[[int, int], None] | None = None,
-                  write_progress: Callable[[int, int], None] | None = None, detail: bool = True) -> ResultRun:
+                  write_progress: Callable[[int, int], None] | None = None, detail: bool = True,
+                  parquet: str | os.PathLike[str] | None = None, executor: Executor | None = None) -> ResultRun:
     """Check and aggregate an inbox and write the result: the 汇总表 to ``output`` (replaced), else under
     its own name in ``folder`` (an earlier result of ours replaced only when nobody saved it since), and
-    with ``detail`` the 明细表 beside it (:func:`~cxzy_xl.detailbook.detail_filename`).
-    An inbox without a spreadsheet is refused (:class:`EmptyInbox`), nothing written."""
+    with ``detail`` the 明细表 beside it (:func:`~cxzy_xl.detailbook.detail_filename`), and with ``parquet``
+    the analysts' dataset there (this quarter's partitions replaced). Files are read on ``executor``
+    when given (see :func:`read_folder`). An inbox without a spreadsheet is refused
+    (:class:`EmptyInbox`), nothing written."""
     reg_path = registry if isinstance(registry, (str, os.PathLike)) else None
     outputs = [output, detail_filename(output)] if output is not None and detail else [output]
+    outputs.append(parquet)
     refuse_placement(outputs, inbox=inbox, inputs=_inputs(reg_path, previous))
     refuse_empty_inbox(inbox)
-    batch = read_folder(inbox, registry, progress=progress, previous=list(previous))
+    batch = read_folder(inbox, registry, progress=progress, previous=list(previous), executor=executor)
     summary = aggregate(batch)
     written = write_results(summary, output, mask=mask, progress=write_progress, every_finding=every, folder=folder,
                             detail=detail)
+    dataset = write_summary(summary, parquet, mask) if parquet is not None else None
     return ResultRun(summary, written.result, batch, written.detail.path if written.detail else None,
-                     written.detail.writer if written.detail else "")
+                     written.detail.writer if written.detail else "", dataset)
 
 
 def run_rollup(results: Sequence[str | os.PathLike[str]], *, unit: str = "", allow_mixed_periods: bool = False,
@@ -171,6 +185,119 @@ def run_rollup(results: Sequence[str | os.PathLike[str]], *, unit: str = "", all
     target = Path(output) if output is not None else Path(folder) / result_filename(summary)
     refuse_placement([target], inputs={"下级汇总表": results, "上期汇总表": previous})
     return ResultRun(summary, write_result(summary, output, mask=True, folder=folder))
+
+
+# --- analysts: the Parquet dataset, on this machine or a cluster ------------------------------------
+
+class EngineError(ValueError):
+    """A ``--scheduler`` that cannot be used (a wrong form, a cluster that does not answer); ``str(exc)``
+    is for the user (Chinese)."""
+
+
+DASK_HINT = 'pip install "cxzy_xl[dask]"'
+CONNECT_TIMEOUT = "30s"
+
+
+@contextlib.contextmanager
+def engine(scheduler: str | None) -> Iterator[Executor | None]:
+    """The executor ``scheduler`` names: ``None`` or "" (the guarded worker pool: yields None),
+    ``local`` or ``local:N`` (a dask LocalCluster of N worker processes, closed afterwards), or
+    ``tcp://HOST:PORT`` (an existing dask scheduler; the cluster is left running). Needs the ``dask``
+    extra; without it :class:`~cxzy_xl.dataset.MissingExtra` says what to install."""
+    if not scheduler:
+        yield None
+        return
+    spec = scheduler.strip()
+    local = spec == "local" or spec.startswith("local:")
+    if not local and "://" not in spec:
+        raise EngineError(f"--scheduler 的写法应为 local、local:进程数 或 tcp://主机:端口，而不是“{spec}”")
+    n = None
+    if local and ":" in spec:
+        try:
+            n = int(spec.split(":", 1)[1])
+        except ValueError:
+            n = 0
+        if n < 1:
+            raise EngineError(f"--scheduler {spec}：进程数应为正整数，如 local:4")
+    try:
+        import dask
+        from distributed import Client, LocalCluster
+    except ImportError as exc:
+        raise MissingExtra(f"在多进程集群或多台机器上运行需要 dask.distributed，请先安装：{DASK_HINT}") from exc
+    if local:
+        # Not daemonic, so a task may start the guarded per-file worker (batch.read_chunk); a lost task
+        # is split and retried by map_chunks, so the scheduler need not retry it three times first.
+        with dask.config.set({"distributed.worker.daemon": False, "distributed.scheduler.allowed-failures": 1}):
+            cluster = LocalCluster(n_workers=n or os.cpu_count() or 1, threads_per_worker=1, processes=True,
+                                   dashboard_address=None)
+        client = Client(cluster)
+        try:
+            yield client.get_executor()
+        finally:
+            client.close()
+            cluster.close()
+        return
+    try:
+        client = Client(spec, timeout=CONNECT_TIMEOUT)
+    except (OSError, TimeoutError, ValueError) as exc:
+        raise EngineError(f"连接不上调度器 {spec}（{type(exc).__name__}），请确认 dask scheduler 已启动、地址和端口无误") from exc
+    try:
+        yield client.get_executor()
+    finally:
+        client.close()
+
+
+def export_folder(source: str | os.PathLike[str], out: str | os.PathLike[str], *, registry: RegistryArg | None = None,
+                  mask: bool = True, executor: Executor | None = None, workers: int | None = None,
+                  progress: Callable[[int, int], None] | None = None,
+                  reader: Callable[[str, str], FileResult] = process_file) -> DatasetSummary:
+    """A folder tree of branch workbooks (a province's 市/县/乡镇 folders, searched recursively) as the
+    Parquet dataset in ``out``: each folder is one township's batch (deduplicated and checked as an
+    inbox is), its rows written as soon as its last file is read, so memory stays flat however many
+    files there are. Files are read in the guarded worker pool, or on ``executor`` (never shut down
+    here) a chunk per task. Each quarter exported replaces that quarter's partitions only.
+    ``reader`` is the per-file function (tests put stand-ins for hostile files there)."""
+    root = Path(source)
+    refuse_empty_inbox(root)
+    refuse_placement([out], inbox=root, inbox_name="源文件夹")
+    reg = _registry(registry)
+    tasks, skipped = inbox_tasks(root)
+    folders: dict[str, list[int]] = {}
+    for i, (_, name) in enumerate(tasks):
+        folders.setdefault(Path(name).parent.as_posix(), []).append(i)
+    order = list(folders)
+    left = {f: len(ix) for f, ix in folders.items()}
+    held: dict[str, dict[int, FileResult]] = {f: {} for f in folders}
+    folder_of = {i: f for f, ix in folders.items() for i in ix}
+    done = unreadable = 0
+    findings: list[Finding] = list(skipped)
+    with DatasetWriter(Path(out)) as writer:
+
+        def arrive(i: int, res: FileResult) -> None:
+            nonlocal done, unreadable
+            f = folder_of[i]
+            held[f][i] = res
+            left[f] -= 1
+            done += 1
+            unreadable += not res.readable
+            if left[f] == 0:
+                results = [held[f][j] for j in folders[f]]
+                del held[f]
+                batch = build_batch(results, reg)
+                writer.write(frames_of(batch, mask, unit_of(f)), batch.period)
+                findings.extend(x for x in batch.findings if x.severity is not Severity.INFO)
+            if progress:
+                progress(done, len(tasks))
+
+        if executor is None:
+            read_files_isolated(tasks, reader, workers=workers, emit=arrive)
+        else:
+            pieces = [(f, part) for f in order for part in chunks_of(folders[f])]
+            map_chunks(executor, functools.partial(read_chunk, fn=reader), [[tasks[i] for i in part] for _, part in pieces],
+                       lambda at, res: arrive(pieces[at[0]][1][at[1]], res))
+        partitions = writer.commit()
+    return DatasetSummary(Path(out), dict(writer.rows), writer.periods(), partitions, files=len(tasks),
+                          unreadable=unreadable, findings=findings)
 
 
 def _inputs(registry: str | os.PathLike[str] | None,

@@ -25,6 +25,7 @@ REGISTRY_ID = "cxzy-registry"
 RESULT_ID = "cxzy-result"
 DETAIL_ID = "cxzy-detail"  # the 明细表 written beside a township's 汇总表 (contract 1.2)
 VERSION = 1
+CONTRACT = "1.2"  # TEMPLATE-SPEC.md's version this code implements (the Parquet dataset's metadata)
 META_SHEET = "_meta"
 INSTRUCTIONS_SHEET = "填报说明"
 

@@ -18,6 +18,8 @@ import sys
 import time
 from collections import deque
 from collections.abc import Callable, Iterator, Sequence
+from concurrent.futures import FIRST_COMPLETED, Executor, Future
+from concurrent.futures import wait as futures_wait
 from multiprocessing.connection import wait
 from multiprocessing.reduction import ForkingPickler
 from typing import Any
@@ -31,6 +33,17 @@ FILE_TIMEOUT = 60.0  # seconds for one file
 
 
 WORKER_MEMORY = 4 * 2**30  # bytes for one worker: of address space (rlimit), or resident (watchdog)
+
+
+def worker_memory() -> int:
+    """:data:`WORKER_MEMORY`, or ``CXZY_WORKER_MEMORY`` (gigabytes, e.g. 2 or 1.5) where set: a PC with
+    little memory, or an engine's workers that should stop a hostile file sooner. A value that is not
+    a positive number is ignored."""
+    try:
+        gb = float(os.environ.get("CXZY_WORKER_MEMORY", ""))
+    except ValueError:
+        return WORKER_MEMORY
+    return int(gb * 2**30) if 0 < gb < 1024 else WORKER_MEMORY
 
 
 START_TIMEOUT = 180.0  # seconds for a worker to start (spawn imports pandas first); no file's time
@@ -193,14 +206,17 @@ def _gb(n: int) -> str:
 def read_files_isolated(tasks: Sequence[tuple[str, str]], fn: Callable[[str, str], Any], workers: int | None = None,
                         timeout: float = FILE_TIMEOUT, memory: int | None = None,
                         progress: Callable[[int, int], None] | None = None,
-                        method: str | None = None, guard: str | None = None) -> list[FileResult]:
+                        method: str | None = None, guard: str | None = None,
+                        emit: Callable[[int, FileResult], None] | None = None) -> list[FileResult]:
     """Run ``fn`` over (path, shown name) pairs in worker processes, in order; a file whose worker is
     lost comes back as an unreadable :class:`FileResult` with its FILE_UNREADABLE finding.
 
     ``timeout`` is per file and counts from the moment a started worker receives it. ``memory``
     (bytes) caps each worker, by ``guard`` (:func:`memory_guard` unless given); by default
-    :data:`WORKER_MEMORY`, and under the watchdog no more than a fair share of this machine's memory.
-    ``method`` is the start method (:func:`start_method` unless given)."""
+    :func:`worker_memory`, and under the watchdog no more than a fair share of this machine's memory.
+    ``method`` is the start method (:func:`start_method` unless given). ``emit(i, result)``, if given,
+    receives each result as it arrives and none is kept (the list returned is then empty): a caller
+    streaming a province's files holds none of them."""
     n = len(tasks)
     results: list[FileResult | None] = [None] * n
     if n == 0:
@@ -209,7 +225,7 @@ def read_files_isolated(tasks: Sequence[tuple[str, str]], fn: Callable[[str, str
     guard = guard if guard in MEMORY_GUARDS else memory_guard()
     size = max(1, min(workers or os.cpu_count() or 1, n))
     if memory is None:
-        memory = WORKER_MEMORY
+        memory = worker_memory()
         if guard == "watchdog":  # resident memory, unlike an address-space cap, is what the PC has
             memory = min(memory, max(2**30, psutil.virtual_memory().total // (size + 1)))
     cap_here = guard == "rlimit"
@@ -220,7 +236,10 @@ def read_files_isolated(tasks: Sequence[tuple[str, str]], fn: Callable[[str, str
 
     def finish(i: int, res: FileResult) -> None:
         nonlocal done
-        results[i] = res
+        if emit is None:
+            results[i] = res
+        else:
+            emit(i, res)
         done += 1
         if progress:
             progress(done, n)
@@ -310,5 +329,49 @@ def read_files_isolated(tasks: Sequence[tuple[str, str]], fn: Callable[[str, str
     return [r for r in results if r is not None]
 
 
-__all__ = ["FILE_TIMEOUT", "MEMORY_GUARDS", "START_METHODS", "WORKER_MEMORY", "memory_guard", "read_files_isolated",
-           "start_method"]
+# --- any executor: a chunk of files per task ------------------------------------------------------
+
+def _lost_on_engine(task: tuple[str, str], why: str) -> FileResult:
+    path, file = task
+    return FileResult(path, file, readable=False, findings=[make(
+        Code.FILE_UNREADABLE, file, detail=f"读取时后台进程中止（{why}），文件可能过大或已损坏，请用Excel打开检查后重新保存报送")])
+
+
+def map_chunks(executor: Executor, chunk_fn: Callable[[Sequence[tuple[str, str]]], list[FileResult]],
+               chunks: Sequence[Sequence[tuple[str, str]]],
+               emit: Callable[[tuple[int, int], FileResult], None]) -> None:
+    """Run ``chunk_fn`` over each chunk of (path, shown name) tasks on ``executor`` (any
+    :class:`concurrent.futures.Executor`: a ``distributed.Client(...).get_executor()`` among them) and
+    ``emit((chunk, position), result)`` for every file as its chunk finishes, in completion order.
+    A chunk whose task fails (its worker killed: a native crash, a memory limit) is split and its files
+    retried one by one; a file whose own task fails is FILE_UNREADABLE. The executor is the caller's:
+    it is never shut down here."""
+    pending: dict[Future[list[FileResult]], tuple[int, list[int]]] = {}
+
+    def submit(c: int, positions: list[int]) -> None:
+        pending[executor.submit(chunk_fn, [chunks[c][p] for p in positions])] = (c, positions)
+
+    for c, chunk in enumerate(chunks):
+        if chunk:
+            submit(c, list(range(len(chunk))))
+    while pending:
+        finished, _ = futures_wait(list(pending), return_when=FIRST_COMPLETED)
+        for fut in finished:
+            c, positions = pending.pop(fut)
+            try:
+                results = fut.result()
+            except (KeyboardInterrupt, SystemExit):
+                raise
+            except BaseException as exc:  # noqa: BLE001 - whatever the engine raises for a lost task
+                if len(positions) > 1:
+                    for p in positions:
+                        submit(c, [p])
+                else:
+                    emit((c, positions[0]), _lost_on_engine(chunks[c][positions[0]], type(exc).__name__))
+                continue
+            for p, res in zip(positions, results, strict=True):
+                emit((c, p), res)
+
+
+__all__ = ["FILE_TIMEOUT", "map_chunks", "MEMORY_GUARDS", "START_METHODS", "WORKER_MEMORY", "memory_guard", "read_files_isolated",
+           "start_method", "worker_memory"]

@@ -1,7 +1,7 @@
 """The house's structure, as README's module table declares it: modules in layer order (contract →
 read → check → collect → figures → write → pipeline → command line), each importing only modules
 listed before it; no module takes another's private names; imports inside functions only for what a
-platform may lack."""
+platform or an optional extra may lack."""
 
 from __future__ import annotations
 
@@ -12,7 +12,9 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 PACKAGE = ROOT / "cxzy_xl"
 LAYERS = ("contract", "read", "check", "collect", "figures", "write", "pipeline", "command line")
-PLATFORM_EXTRAS = {"resource"}  # Linux only: the address-space limit of a worker
+# Linux only: the address-space limit of a worker; and the optional extras (parquet, dask), imported
+# where used so that `cxzy` starts without them and says what to install.
+PLATFORM_EXTRAS = {"resource", "pyarrow", "pyarrow.parquet", "dask", "distributed"}
 
 
 def declared() -> list[tuple[str, str]]:
