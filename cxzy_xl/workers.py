@@ -331,6 +331,9 @@ def read_files_isolated(tasks: Sequence[tuple[str, str]], fn: Callable[[str, str
 
 # --- any executor: a chunk of files per task ------------------------------------------------------
 
+IN_FLIGHT = 64  # chunks given to an engine at once: enough to keep a cluster of dozens of workers busy
+
+
 def _lost_on_engine(task: tuple[str, str], why: str) -> FileResult:
     path, file = task
     return FileResult(path, file, readable=False, findings=[make(
@@ -339,21 +342,27 @@ def _lost_on_engine(task: tuple[str, str], why: str) -> FileResult:
 
 def map_chunks(executor: Executor, chunk_fn: Callable[[Sequence[tuple[str, str]]], list[FileResult]],
                chunks: Sequence[Sequence[tuple[str, str]]],
-               emit: Callable[[tuple[int, int], FileResult], None]) -> None:
+               emit: Callable[[tuple[int, int], FileResult], None], window: int = IN_FLIGHT) -> None:
     """Run ``chunk_fn`` over each chunk of (path, shown name) tasks on ``executor`` (any
     :class:`concurrent.futures.Executor`: a ``distributed.Client(...).get_executor()`` among them) and
     ``emit((chunk, position), result)`` for every file as its chunk finishes, in completion order.
     A chunk whose task fails (its worker killed: a native crash, a memory limit) is split and its files
     retried one by one; a file whose own task fails is FILE_UNREADABLE. The executor is the caller's:
-    it is never shut down here."""
+    it is never shut down here. At most ``window`` chunks are in flight at once."""
     pending: dict[Future[list[FileResult]], tuple[int, list[int]]] = {}
+    waiting = deque(c for c, chunk in enumerate(chunks) if chunk)
 
     def submit(c: int, positions: list[int]) -> None:
         pending[executor.submit(chunk_fn, [chunks[c][p] for p in positions])] = (c, positions)
 
-    for c, chunk in enumerate(chunks):
-        if chunk:
-            submit(c, list(range(len(chunk))))
+    def top_up() -> None:
+        # A window of chunks in flight, not all of them: the engine's bookkeeping (dask's scheduler
+        # keeps every task it was given) stays flat however many files a province has.
+        while waiting and len(pending) < window:
+            c = waiting.popleft()
+            submit(c, list(range(len(chunks[c]))))
+
+    top_up()
     while pending:
         finished, _ = futures_wait(list(pending), return_when=FIRST_COMPLETED)
         for fut in finished:
@@ -371,6 +380,7 @@ def map_chunks(executor: Executor, chunk_fn: Callable[[Sequence[tuple[str, str]]
                 continue
             for p, res in zip(positions, results, strict=True):
                 emit((c, p), res)
+        top_up()
 
 
 __all__ = ["FILE_TIMEOUT", "map_chunks", "MEMORY_GUARDS", "START_METHODS", "WORKER_MEMORY", "memory_guard", "read_files_isolated",

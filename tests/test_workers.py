@@ -19,7 +19,7 @@ from hostile_workers import read_unguarded, where_am_i
 
 import cxzy_xl.workers as workers
 from cxzy_xl.aggregate import aggregate
-from cxzy_xl.findings import Severity
+from cxzy_xl.findings import Code, Severity
 from cxzy_xl.pipeline import read_folder
 from cxzy_xl.workers import read_files_isolated
 
@@ -211,3 +211,47 @@ def test_a_duplicates_unused_copy_is_not_counted_in_the_totals(tmp_path):
     summary = aggregate(result)
     row = summary.by_branch.set_index("党组织编码").loc["T001"]
     assert (row["错误数"], row["警告数"]) == (0, 1)
+
+
+def _chunk_or_fail(tasks):
+    """A chunk task that fails when it holds the bad file (as a worker killed by it would)."""
+    import threading
+    import time as _time
+
+    from cxzy_xl.model import FileResult
+
+    _CHUNKS.append(threading.get_ident())
+    _IN_FLIGHT.append(1)
+    try:
+        _PEAK.append(len(_IN_FLIGHT))
+        _time.sleep(0.01)
+        if any("bad" in file for _, file in tasks):
+            raise RuntimeError("worker lost")
+        return [FileResult(path, file) for path, file in tasks]
+    finally:
+        _IN_FLIGHT.pop()
+
+
+_CHUNKS: list = []
+_IN_FLIGHT: list = []
+_PEAK: list = []
+
+
+def test_any_executor_a_lost_chunk_is_split_and_only_its_file_is_unreadable():
+    from concurrent.futures import ThreadPoolExecutor
+
+    from cxzy_xl.workers import map_chunks
+
+    chunks = [[(f"/x/{c}-{i}.xlsx", f"{c}-{i}{'bad' if (c, i) == (3, 2) else ''}.xlsx") for i in range(4)]
+              for c in range(10)]
+    got: dict = {}
+    _PEAK.clear()
+    with ThreadPoolExecutor(8) as ex:
+        map_chunks(ex, _chunk_or_fail, chunks, got.__setitem__, window=3)
+        assert not ex._shutdown  # the caller's executor is left as it was
+    assert sorted(got) == [(c, i) for c in range(10) for i in range(4)]
+    lost = [at for at, res in got.items() if not res.readable]
+    assert lost == [(3, 2)]
+    assert got[(3, 2)].findings[0].code is Code.FILE_UNREADABLE
+    # the window: never all ten chunks at once (a retry's single files may go beyond it)
+    assert max(_PEAK) <= 3 + 4
