@@ -206,11 +206,16 @@ class DatasetWriter:
                                          "为免删除他人的文件，未替换该季度的数据；请换一个导出文件夹，或移走这些文件后重试")
         trash = self.stage / "replaced"
         for i, (staged, target) in enumerate(moves):
-            target.parent.mkdir(parents=True, exist_ok=True)
-            if target.exists():
-                trash.mkdir(exist_ok=True)
-                os.replace(target, trash / str(i))
-            os.replace(staged, target)
+            try:
+                target.parent.mkdir(parents=True, exist_ok=True)
+                if target.exists():
+                    trash.mkdir(exist_ok=True)
+                    os.replace(target, trash / str(i))
+                os.replace(staged, target)
+            except OSError as exc:
+                # Windows: a part file open in another program (DuckDB, Excel's Power Query) cannot move
+                raise DatasetRefused(f"无法替换数据集中的 {target}（{exc.strerror or exc}），可能有程序正打开其中的文件；"
+                                     "请关闭后重新导出") from exc
         return [t for _, t in moves]
 
 

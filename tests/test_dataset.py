@@ -282,3 +282,19 @@ def test_without_pyarrow_the_message_says_what_to_install(township, tmp_path, mo
     assert out.exit_code == 2
     assert 'pip install "cxzy_xl[parquet]"' in out.output
     assert not (tmp_path / "ds").exists() or not any((tmp_path / "ds").iterdir())
+
+
+def test_a_partition_that_cannot_be_moved_is_a_message_not_a_traceback(township, tmp_path, monkeypatch):
+    import cxzy_xl.dataset as dataset
+
+    out = tmp_path / "dataset"
+    export_folder(township.inbox, out)
+
+    def locked(src, dst):
+        raise PermissionError(13, "Permission denied")
+
+    monkeypatch.setattr(dataset.os, "replace", locked)
+    with pytest.raises(DatasetRefused, match="可能有程序正打开"):
+        export_folder(township.inbox, out)
+    monkeypatch.undo()
+    assert len(read_dataset(out, "支部")) == 15
