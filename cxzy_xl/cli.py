@@ -23,7 +23,7 @@ import click
 from . import schema
 from .batch import COUNTED
 from .carryover import CarryRefused, write_carried_templates
-from .dataset import DatasetRefused, DatasetSummary, MissingExtra
+from .dataset import FINDINGS_TABLE, DatasetRefused, DatasetSummary, MissingExtra
 from .demo import DemoRefused, make_demo
 from .detailbook import detail_filename
 from .files import OutputNotice, PlacementRefused, WriteRefused
@@ -412,6 +412,9 @@ def aggregate(inbox: Path, registry: Path | None, output: Path | None, no_mask: 
 def _dataset_lines(ds: DatasetSummary) -> None:
     rows = "，".join(f"{t} {n}" for t, n in ds.rows.items())
     click.echo(f"Parquet数据集：{ds.root}（报告期 {'、'.join(ds.periods) or '无'}；行数：{rows}）")
+    left = "，".join(f"{why} {n}" for why, n in ds.not_counted().items())
+    if left:
+        click.echo(f"未计入数据集：{left}（每一处见数据集“{FINDINGS_TABLE}”表）")
 
 
 @main.command()

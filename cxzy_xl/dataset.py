@@ -25,9 +25,11 @@ import pandas as pd
 
 from . import schema
 from .aggregate import BASE_COLUMNS, aggregate
-from .findings import Finding
-from .model import Batch, Summary
+from .batch import NOT_COUNTED_REASONS
+from .findings import Code, Finding, Severity, make
+from .model import Batch, ChildResult, Summary
 from .output import MASKERS, masked_finding
+from .read import RawBook
 from .resultbook import FINDING_HEADERS
 from .schema import Kind
 
@@ -83,8 +85,11 @@ def table_schemas() -> dict[str, Any]:
 
 
 def _strings(s: pd.Series) -> list[str | None]:
+    """Text as the dataset holds it: a blank cell is null, whatever wrote it ("" in a branch file, an
+    empty cell in a 明细表), so ``is null`` finds every one."""
     missing = s.isna().to_numpy()
-    return [None if m else str(v) for v, m in zip(s.astype(object).tolist(), missing, strict=True)]
+    out = [None if m else str(v) for v, m in zip(s.astype(object).tolist(), missing, strict=True)]
+    return [None if v is not None and not v.strip() else v for v in out]
 
 
 def _masked(s: pd.Series, label: str, mask: bool) -> pd.Series:
@@ -112,7 +117,7 @@ def _typed(df: pd.DataFrame, arrow_schema: Any) -> Any:
     return pa.Table.from_arrays(arrays, schema=arrow_schema)
 
 
-def _finding_rows(findings: Sequence[Finding], mask: bool) -> pd.DataFrame:
+def finding_rows(findings: Sequence[Finding], mask: bool) -> pd.DataFrame:
     rows = [masked_finding(f) if mask else f for f in findings]
     return pd.DataFrame({
         schema.CODE_COL: [f.branch_code for f in rows], "文件": [f.file for f in rows],
@@ -141,8 +146,65 @@ def dataset_frames(summary: Summary, mask: bool = True, unit: str | None = None)
         if schema.ROW_COL in table.columns:
             table[SOURCE_ROW] = table[schema.ROW_COL]
         out[sheet.name] = table
-    out[FINDINGS_TABLE] = _finding_rows(summary.findings, mask)
+    out[FINDINGS_TABLE] = finding_rows(summary.findings, mask)
     return out
+
+
+def result_frames(child: ChildResult, source: str, detail: RawBook | None = None, detail_source: str = "",
+                  mask: bool = True) -> dict[str, pd.DataFrame]:
+    """A township's 汇总表 (and the 明细表 beside it) as the dataset's tables: 支部 from its 数据 rows
+    (来源文件 the 汇总表), each branch table from the 明细表's sheet (来源文件 the 明细表, 来源行号 its row
+    there), 问题清单 from its problem list. Without a 明细表 the branch tables have no rows. A 明细表
+    written unmasked is masked here unless ``mask`` is False; one written masked stays masked."""
+    base = child.base.copy()
+    base[schema.FILE_COL] = source
+    out: dict[str, pd.DataFrame] = {BRANCH_TABLE: base}
+    remask = mask and detail is not None and detail.meta.get("masked") == "0"
+    for sheet in schema.TABLE_SHEETS:
+        raw = detail.sheet(sheet.name) if detail is not None else None
+        if raw is None or not raw.rows:
+            out[sheet.name] = pd.DataFrame()
+            continue
+        header = ["" if h is None else str(h) for h in raw.rows[0]]
+        body = [(list(r) + [None] * len(header))[: len(header)] for r in raw.rows[1:]]
+        table = pd.DataFrame(body, columns=header)
+        if remask:
+            for label in header:
+                table[label] = _masked(table[label], label, True)
+        table[schema.FILE_COL] = detail_source
+        table[SOURCE_ROW] = range(2, len(table) + 2)  # the 明细表's row, header in row 1
+        out[sheet.name] = table
+    out[FINDINGS_TABLE] = finding_rows(child.findings, mask)
+    return out
+
+
+def counted_once(frames: dict[str, pd.DataFrame], period: str, counted: dict[tuple[str, str], str]
+                 ) -> tuple[dict[str, pd.DataFrame], list[Finding], dict[tuple[str, str], str]]:
+    """``frames`` without the branches already exported for ``period`` from another file (``counted``:
+    (partition, 党组织编码) → the 来源文件 that counts): a tree holding a township's branch files and its
+    汇总表, or one folder copied into another, counts each branch once. Returns the frames kept, a
+    finding for each branch left out (also in the frames' 问题清单), and the branches these frames add."""
+    value = partition_of(period)
+    base = frames.get(BRANCH_TABLE, pd.DataFrame())
+    if base.empty or schema.CODE_COL not in base.columns:
+        return frames, [], {}
+    codes = base[schema.CODE_COL].astype(str)
+    sources = base[schema.FILE_COL].astype(str) if schema.FILE_COL in base.columns else pd.Series("", index=base.index)
+    seen = {c for c in codes if c and (value, c) in counted}
+    added = {(value, c): s for c, s in zip(codes, sources, strict=True) if c and (value, c) not in counted}
+    if not seen:
+        return frames, [], added
+    found = [make(Code.SKIPPED, s, branch_code=c, severity=Severity.WARNING, detail=(
+        f"支部{c}的{period or '本期'}数据已从“{counted[(value, c)]}”导出，本文件中的不再导出（同一支部同一报告期只计一次）"))
+        for c, s in zip(codes, sources, strict=True) if c in seen]
+    out = {}
+    for name, df in frames.items():
+        if name != FINDINGS_TABLE and schema.CODE_COL in df.columns:
+            df = df[~df[schema.CODE_COL].astype(str).isin(seen)].reset_index(drop=True)
+        out[name] = df
+    out[FINDINGS_TABLE] = pd.concat([frames.get(FINDINGS_TABLE, pd.DataFrame()), finding_rows(found, False)],
+                                    ignore_index=True)
+    return out, found, added
 
 
 def partition_of(period: str) -> str:
@@ -256,6 +318,15 @@ class DatasetSummary:
     unreadable: int = 0
     findings: list[Finding] = field(default_factory=list, repr=False)
 
+    def not_counted(self) -> dict[str, int]:
+        """Files and branches left out of the dataset, by reason (the 问题清单 table says which)."""
+        out: dict[str, int] = {}
+        for f in self.findings:
+            reason = NOT_COUNTED_REASONS.get(f.code)
+            if reason is not None:
+                out[reason] = out.get(reason, 0) + 1
+        return out
+
 
 def read_dataset(root: str | os.PathLike[str], table: str) -> pd.DataFrame:
     """One table of the dataset as a DataFrame, ``period`` a column (for notebooks and tests)."""
@@ -274,5 +345,5 @@ def unit_of(folder: str) -> str:
 
 
 __all__ = ["BRANCH_TABLE", "CONTRACT_KEY", "FINDINGS_TABLE", "NO_PERIOD", "PARTITION", "SOURCE_ROW", "TABLES",
-           "DatasetRefused", "DatasetSummary", "DatasetWriter", "MissingExtra", "dataset_frames", "frames_of",
-           "is_our_part", "partition_of", "read_dataset", "table_schemas", "unit_of", "write_summary"]
+           "DatasetRefused", "DatasetSummary", "DatasetWriter", "MissingExtra", "counted_once", "dataset_frames", "finding_rows", "frames_of",
+           "is_our_part", "partition_of", "read_dataset", "result_frames", "table_schemas", "unit_of", "write_summary"]

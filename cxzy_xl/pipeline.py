@@ -14,19 +14,34 @@ from concurrent.futures import Executor
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import pandas as pd
+
+from . import schema
 from .aggregate import aggregate, submissions, unverified_branches
 from .batch import NOT_COUNTED, build_batch, chunks_of, inbox_tasks, process_file, read_chunk, read_submissions
-from .dataset import DatasetSummary, DatasetWriter, MissingExtra, frames_of, unit_of, write_summary
+from .dataset import (
+    BRANCH_TABLE,
+    FINDINGS_TABLE,
+    DatasetSummary,
+    DatasetWriter,
+    MissingExtra,
+    counted_once,
+    finding_rows,
+    frames_of,
+    result_frames,
+    unit_of,
+    write_summary,
+)
 from .detailbook import detail_filename, write_results
 from .feedback import write_feedback
 from .files import PlacementRefused, refuse_placement
-from .findings import Finding, Severity, brief
+from .findings import Code, Finding, Severity, brief, make
 from .groups import has_groups
-from .model import Batch, FileResult, Previous, Summary
+from .model import Batch, FileResult, Previous, RollupError, Summary
 from .normalize import period_label
 from .output import write_findings, write_group_lists, write_result
-from .read import Registry, read_registry
-from .resultbook import read_previous_all, result_filename
+from .read import Registry, Unreadable, load_book, read_registry
+from .resultbook import open_result, read_previous_all, result_filename
 from .rollup import rollup
 from .schema import RANK_CHANGE
 from .workers import map_chunks, read_files_isolated
@@ -271,6 +286,10 @@ def export_folder(source: str | os.PathLike[str], out: str | os.PathLike[str], *
     folder_of = {i: f for f, ix in folders.items() for i in ix}
     done = unreadable = 0
     findings: list[Finding] = list(skipped)
+    loose: dict[str, list[Finding]] = {}  # files skipped (not spreadsheets, lock files), by folder, for 问题清单
+    for x in skipped:
+        loose.setdefault(Path(x.file).parent.as_posix(), []).append(x)
+    counted: dict[tuple[str, str], str] = {}  # (partition, 党组织编码) → the file it was exported from
     with DatasetWriter(Path(out)) as writer:
 
         def arrive(i: int, res: FileResult) -> None:
@@ -279,13 +298,19 @@ def export_folder(source: str | os.PathLike[str], out: str | os.PathLike[str], *
             held[f][i] = res
             left[f] -= 1
             done += 1
-            unreadable += not res.readable
+            unreadable += any(x.code is Code.FILE_UNREADABLE for x in res.findings)
             if left[f] == 0:
                 results = [held[f][j] for j in folders[f]]
                 del held[f]
-                batch = build_batch(results, reg)
-                writer.write(frames_of(batch, mask, unit_of(f)), batch.period)
-                findings.extend(x for x in batch.findings if x.severity is not Severity.INFO)
+                for period, frames, found in folder_frames(results, f, reg, mask, loose.pop(f, [])):
+                    if not period and BRANCH_TABLE not in frames:  # only files listed, no 报告期 to file them under
+                        loose.setdefault(f, []).extend(found)
+                        findings.extend(x for x in found if x.severity is not Severity.INFO)
+                        continue
+                    frames, dropped, added = counted_once(frames, period, counted)
+                    counted.update(added)
+                    writer.write(frames, period)
+                    findings.extend(x for x in [*found, *dropped] if x.severity is not Severity.INFO)
             if progress:
                 progress(done, len(tasks))
 
@@ -295,9 +320,73 @@ def export_folder(source: str | os.PathLike[str], out: str | os.PathLike[str], *
             pieces = [(f, part) for f in order for part in chunks_of(folders[f])]
             map_chunks(executor, functools.partial(read_chunk, fn=reader), [[tasks[i] for i in part] for _, part in pieces],
                        lambda at, res: arrive(pieces[at[0]][1][at[1]], res))
+        if loose:  # files listed in folders that exported nothing: under the first quarter written, if any
+            writer.write({FINDINGS_TABLE: finding_rows([x for xs in loose.values() for x in xs], mask)},
+                         (writer.periods() or [""])[0])
         partitions = writer.commit()
     return DatasetSummary(Path(out), dict(writer.rows), writer.periods(), partitions, files=len(tasks),
                           unreadable=unreadable, findings=findings)
+
+
+OTHER_IDS = {schema.RESULT_ID: "汇总表", schema.DETAIL_ID: "明细表", schema.REGISTRY_ID: "支部名单"}
+
+
+def folder_frames(results: Sequence[FileResult], folder: str, registry: Registry | None, mask: bool,
+                  loose: Sequence[Finding] = ()) -> list[tuple[str, dict[str, pd.DataFrame], list[Finding]]]:
+    """One folder of an export's tree as the dataset's tables, per 报告期: its branch workbooks as one
+    township's batch; each township 汇总表 with the 明细表 beside it (read here, once more: a tree holds
+    one per township). A roll-up, a 明细表 without its 汇总表, a 支部名单 and the ``loose`` findings (files
+    skipped in the folder) are listed in the folder's first 问题清单, not exported."""
+    kind = {r.file: r.meta.get("template_id", "") for r in results}
+    details = {Path(r.path).name: r for r in results if kind[r.file] == schema.DETAIL_ID}
+    out: list[tuple[str, dict[str, pd.DataFrame], list[Finding]]] = []
+    listed: list[Finding] = list(loose)
+    branch = [r for r in results if kind[r.file] not in OTHER_IDS]
+    if branch:
+        batch = build_batch(branch, registry)
+        out.append((batch.period, frames_of(batch, mask, unit_of(folder)), list(batch.findings)))
+    used: set[str] = set()
+    for r in results:
+        if kind[r.file] != schema.RESULT_ID:
+            continue
+        try:
+            child, _ = open_result(r.path)
+        except RollupError as exc:
+            listed.append(make(Code.FILE_UNREADABLE, r.file, detail=str(exc)))
+            continue
+        if child.level > 1:
+            listed.append(make(Code.SKIPPED, r.file, severity=Severity.WARNING, detail=(
+                f"{child.unit}的逐级汇总表没有支部明细，未导出；请导出各乡镇的汇总表和明细表，或各支部的填报表")))
+            continue
+        pair = next((d for d in details.values() if d.meta.get("result") == Path(r.path).name),
+                    details.get(detail_filename(r.path).name))
+        book, found = None, []
+        if pair is not None:
+            used.add(Path(pair.path).name)
+            try:
+                book = load_book(pair.path)
+            except Unreadable as exc:
+                found.append(make(Code.FILE_UNREADABLE, pair.file, detail=str(exc)))
+        if book is None:
+            found.append(make(Code.SKIPPED, r.file, severity=Severity.WARNING, detail=(
+                f"{child.unit}的汇总表旁没有可读的明细表，只导出了支部汇总数据和问题清单，党员名册等明细未导出")))
+        frames = result_frames(child, r.file, book, pair.file if pair is not None else "", mask)
+        frames[FINDINGS_TABLE] = pd.concat([frames[FINDINGS_TABLE], finding_rows(found, mask)], ignore_index=True)
+        out.append((child.period, frames, found))
+    for r in results:
+        what = OTHER_IDS.get(kind[r.file])
+        if what is None or what == "汇总表" or (what == "明细表" and Path(r.path).name in used):
+            continue
+        why = "找不到与它配套的汇总表" if what == "明细表" else "不是支部填报表"
+        listed.append(make(Code.SKIPPED, r.file, detail=f"这是{what}，{why}，未导出"))
+    if listed:
+        if not out:  # nothing exported from this folder: the listing goes with its files' 报告期, if they say
+            out.append((next((r.meta["report_period"] for r in results if r.meta.get("report_period")), ""), {}, []))
+        period, frames, found = out[0]
+        frames = {**frames, FINDINGS_TABLE: pd.concat([frames.get(FINDINGS_TABLE, pd.DataFrame()), finding_rows(listed, mask)],
+                                                      ignore_index=True)}
+        out[0] = (period, frames, [*found, *listed])
+    return out
 
 
 def _inputs(registry: str | os.PathLike[str] | None,

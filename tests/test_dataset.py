@@ -157,13 +157,106 @@ def test_the_dataset_is_never_written_into_the_source_folder(township):
 
 def test_a_tree_of_townships_is_read_folder_by_folder(township, tmp_path):
     tree = tmp_path / "县"
-    for town in ("甲镇", "乙镇"):
+    files = sorted(township.inbox.glob("*.xlsx"))
+    for town, part in (("甲镇", files[:8]), ("乙镇", files[8:])):
+        (tree / town).mkdir(parents=True)
+        for f in part:
+            shutil.copy(f, tree / town / f.name)
+    summary = export_folder(tree, tmp_path / "dataset")
+    branches = read_dataset(summary.root, "支部")
+    alone = {town: len(read_dataset(export_folder(tree / town, tmp_path / town).root, "支部")) for town in ("甲镇", "乙镇")}
+    assert branches.groupby(schema.UNIT_COL).size().to_dict() == alone
+    assert sum(alone.values()) == len(read_dataset(export_folder(township.inbox, tmp_path / "one").root, "支部"))
+    assert branches[schema.FILE_COL].str.match(r"^(甲镇|乙镇)/").all()
+
+
+def test_a_folder_copied_into_another_counts_each_branch_once(township, tmp_path):
+    tree = tmp_path / "县"
+    for town in ("甲镇", "甲镇（备份）"):
         shutil.copytree(township.inbox, tree / town)
     summary = export_folder(tree, tmp_path / "dataset")
     branches = read_dataset(summary.root, "支部")
-    assert set(branches[schema.UNIT_COL]) == {"甲镇", "乙镇"}
-    assert len(branches) == 2 * len(read_dataset(export_folder(township.inbox, tmp_path / "one").root, "支部"))
-    assert branches[schema.FILE_COL].str.match(r"^(甲镇|乙镇)/").all()
+    n = len(township.files)
+    assert len(branches) == n and branches[schema.CODE_COL].is_unique
+    # the copies are listed, one warning per branch left out, naming the file that counts
+    problems = read_dataset(summary.root, "问题清单")
+    left = problems[problems["问题及修改要求"].str.contains("只计一次", na=False)]
+    assert len(left) == n and set(left["类别"]) == {"警告"}
+    counted_from = set(branches[schema.FILE_COL].str.split("/").str[0])
+    assert len(counted_from) == 1 and not left["文件"].str.startswith(counted_from.pop() + "/").any()
+    for table in ("党员名册", "公开承诺"):
+        rows = read_dataset(summary.root, table)
+        assert rows[schema.FILE_COL].str.split("/").str[0].nunique() == 1, table
+
+
+def _results_tree(township, tree: Path) -> Path:
+    """A county's share: a township's 汇总表 and 明细表 in its own folder, as offices mail them upward."""
+    town = tree / "甲镇"
+    town.mkdir(parents=True)
+    run_aggregate(township.inbox, township.registry, output=town / "甲镇创先争优汇总.xlsx")
+    return town
+
+
+def test_a_tree_of_township_results_exports_as_their_branch_files_do(township, tmp_path):
+    tree = tmp_path / "县"
+    _results_tree(township, tree)
+    got = _tables(export_folder(tree, tmp_path / "from_results").root)
+    want = _tables(export_folder(township.inbox, tmp_path / "from_files", registry=township.registry).root)
+    # 支部: the figures of every branch, as the branch files give them; 来源文件 is the 汇总表
+    a, b = (t["支部"].set_index(schema.CODE_COL).sort_index() for t in (got, want))
+    figures = [c for c in a.columns if pd.api.types.is_float_dtype(a[c])]
+    assert len(figures) > 50 and list(a.index) == list(b.index)
+    pd.testing.assert_frame_equal(a[figures], b[figures], check_exact=False, rtol=1e-12)
+    assert set(a[schema.FILE_COL]) == {"甲镇/甲镇创先争优汇总.xlsx"}
+    # each branch table: the 明细表's rows, equal to the files' rows column for column (masked both ways)
+    where = [schema.FILE_COL, "来源行号"]
+    for t in schema.TABLE_SHEETS:
+        mine, theirs = (x[t.name].drop(columns=where + ["period"]) for x in (got, want))
+        assert len(mine) > 0 or t.name == "评选表彰", t.name
+        pd.testing.assert_frame_equal(mine.sort_values(list(mine.columns), ignore_index=True, na_position="first"),
+                                      theirs.sort_values(list(theirs.columns), ignore_index=True, na_position="first"),
+                                      obj=t.name)
+        assert set(got[t.name][schema.FILE_COL]) <= {"甲镇/甲镇创先争优明细.xlsx"}
+    ids = got["党员名册"]["身份证号"].dropna()
+    assert len(ids) and ids.str.contains(r"\*").all(), "the 明细表 was masked and stays masked"
+    # the problem list: the township's, code for code (its 汇总表 lists a column's normalised values once)
+    mine, theirs = (x["问题清单"].query("代码 != 'NORMALISED'")["代码"].value_counts().sort_index() for x in (got, want))
+    assert "SKIPPED" in mine.index, "files skipped in the inbox are in both problem lists"
+    pd.testing.assert_series_equal(mine, theirs, check_names=False)
+
+
+def test_branch_files_and_their_townships_result_in_one_tree_count_each_branch_once(township, tmp_path):
+    tree = tmp_path / "县"
+    _results_tree(township, tree)
+    shutil.copytree(township.inbox, tree / "甲镇收件箱")
+    got = export_folder(tree, tmp_path / "dataset", registry=township.registry)
+    branches = read_dataset(got.root, "支部")
+    assert len(branches) == len(township.files) and branches[schema.CODE_COL].is_unique
+    members = read_dataset(got.root, "党员名册")
+    assert members.groupby(schema.CODE_COL)[schema.FILE_COL].nunique().max() == 1
+
+
+def test_a_roll_up_a_lone_detail_book_and_a_registry_are_listed_not_exported(township, tmp_path):
+    from cxzy_xl.pipeline import run_rollup
+
+    tree = tmp_path / "县"
+    town = _results_tree(township, tree)
+    county = tree / "县汇总"
+    county.mkdir()
+    run_rollup([town / "甲镇创先争优汇总.xlsx"], unit="新邵县", output=county / "新邵县汇总.xlsx")
+    stray = tree / "散件"
+    stray.mkdir()
+    shutil.copy(town / "甲镇创先争优明细.xlsx", stray / "明细.xlsx")
+    shutil.copy(township.registry, stray / "支部名单.xlsx")
+    got = export_folder(tree, tmp_path / "dataset")
+    assert read_dataset(got.root, "支部")[schema.CODE_COL].is_unique
+    assert len(read_dataset(got.root, "支部")) == len(township.files)
+    problems = read_dataset(got.root, "问题清单").set_index("文件")
+    for name, words in {"县汇总/新邵县汇总.xlsx": "逐级汇总表", "散件/明细.xlsx": "找不到与它配套的汇总表",
+                        "散件/支部名单.xlsx": "这是支部名单"}.items():
+        assert words in problems.at[name, "问题及修改要求"], name
+    said = {f.file for f in got.findings}
+    assert "县汇总/新邵县汇总.xlsx" in said and "散件/支部名单.xlsx" not in said  # a registry is only 提示
 
 
 def test_the_scheduler_option_is_checked_before_anything_runs():
