@@ -18,7 +18,16 @@ import pandas as pd
 
 from . import schema
 from .aggregate import aggregate, submissions, unverified_branches
-from .batch import NOT_COUNTED, build_batch, chunks_of, inbox_tasks, process_file, read_chunk, read_submissions
+from .batch import (
+    NOT_COUNTED,
+    NOT_COUNTED_REASONS,
+    build_batch,
+    chunks_of,
+    inbox_tasks,
+    process_file,
+    read_chunk,
+    read_submissions,
+)
 from .dataset import (
     BRANCH_TABLE,
     FINDINGS_TABLE,
@@ -285,7 +294,9 @@ def export_folder(source: str | os.PathLike[str], out: str | os.PathLike[str], *
     held: dict[str, dict[int, FileResult]] = {f: {} for f in folders}
     folder_of = {i: f for f, ix in folders.items() for i in ix}
     done = unreadable = 0
-    findings: list[Finding] = list(skipped)
+    # Only what leaves a file or a branch out stays in memory (every finding is in the 问题清单 table):
+    # a province's warnings, held to the end, would grow the client by tens of KB a file.
+    findings: list[Finding] = [x for x in skipped if leaves_out(x)]
     loose: dict[str, list[Finding]] = {}  # files skipped (not spreadsheets, lock files), by folder, for 问题清单
     for x in skipped:
         loose.setdefault(Path(x.file).parent.as_posix(), []).append(x)
@@ -305,12 +316,12 @@ def export_folder(source: str | os.PathLike[str], out: str | os.PathLike[str], *
                 for period, frames, found in folder_frames(results, f, reg, mask, loose.pop(f, [])):
                     if not period and BRANCH_TABLE not in frames:  # only files listed, no 报告期 to file them under
                         loose.setdefault(f, []).extend(found)
-                        findings.extend(x for x in found if x.severity is not Severity.INFO)
+                        findings.extend(x for x in found if leaves_out(x))
                         continue
                     frames, dropped, added = counted_once(frames, period, counted)
                     counted.update(added)
                     writer.write(frames, period)
-                    findings.extend(x for x in [*found, *dropped] if x.severity is not Severity.INFO)
+                    findings.extend(x for x in [*found, *dropped] if leaves_out(x))
             if progress:
                 progress(done, len(tasks))
 
@@ -326,6 +337,11 @@ def export_folder(source: str | os.PathLike[str], out: str | os.PathLike[str], *
         partitions = writer.commit()
     return DatasetSummary(Path(out), dict(writer.rows), writer.periods(), partitions, files=len(tasks),
                           unreadable=unreadable, findings=findings)
+
+
+def leaves_out(finding: Finding) -> bool:
+    """A finding that leaves a file or a branch out of a count (an export keeps these to report)."""
+    return finding.code in NOT_COUNTED_REASONS and finding.severity is not Severity.INFO
 
 
 OTHER_IDS = {schema.RESULT_ID: "汇总表", schema.DETAIL_ID: "明细表", schema.REGISTRY_ID: "支部名单"}
