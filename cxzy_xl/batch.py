@@ -21,7 +21,7 @@ from typing import Any
 import pandas as pd
 
 from . import schema
-from .checks import FILLED_ON, check_book, check_rules, plausible_filled_on
+from .checks import FILLED_ON, check_book, check_rules, explain, plausible_filled_on
 from .findings import Code, Finding, Severity, make
 from .model import Batch, FileResult, Previous
 from .normalize import branch_key, period_end, period_label, squeeze
@@ -391,7 +391,7 @@ def build_batch(results: Sequence[FileResult], registry: Registry | None = None,
                  "未计入原因": f"{f.detail}，{NOT_COUNTED_REASONS[Code.SKIPPED]}", "数据行数": 0}
                 for f in extra_findings if f.code is Code.SKIPPED and not f.sheet and f.file not in seen)
     files = pd.DataFrame(sorted(rows, key=lambda r: r[schema.FILE_COL]), columns=list(FILE_COLUMNS))
-    batch.findings, batch.files = _ordered(findings), files
+    batch.findings, batch.files = _ordered(explain(findings, results)), files
     return batch
 
 

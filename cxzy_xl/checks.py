@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, replace
 from fractions import Fraction
 from functools import partial
@@ -24,9 +24,9 @@ from typing import Any
 import pandas as pd
 
 from . import schema
-from .findings import Code, Finding, make
+from .findings import Code, Finding, Severity, make
 from .model import FileResult, SheetRecords
-from .normalize import display, id_birth_date, is_blank, is_missing, mask_id, normalize_value
+from .normalize import display, id_birth_date, is_blank, is_missing, mask_id, normalize_value, squeeze
 from .read import RawBook, RawSheet, a1, locate_form, locate_table
 from .schema import Rule, Settings, Sheet
 
@@ -90,7 +90,8 @@ def check_book(book: RawBook, file: str, sheets: tuple[Sheet, ...] | None = None
     for sheet in sheets:
         raw = book.sheet(sheet.name)
         if raw is None:
-            result.findings.append(make(Code.SHEET_MISSING, file, sheet=sheet.name))
+            if not sheet.optional:
+                result.findings.append(make(Code.SHEET_MISSING, file, sheet=sheet.name))
             continue
         findings: list[Finding] = []
         if sheet.layout == "form":
@@ -123,7 +124,7 @@ def check_book(book: RawBook, file: str, sheets: tuple[Sheet, ...] | None = None
         else:
             table = locate_table(raw, sheet)
             # without its header a sheet cannot be told empty: it counts as filled
-            filled = filled or table is None or bool(table.rows)
+            filled = filled or (not sheet.optional and (table is None or bool(table.rows)))
             if table is None:
                 findings.append(make(Code.COLUMN_MISSING, file, sheet=sheet.name, column="表头",
                                      cell="A2"))
@@ -153,7 +154,7 @@ def check_book(book: RawBook, file: str, sheets: tuple[Sheet, ...] | None = None
                         out.append(None)
                         continue
                     if is_blank(value):
-                        if f.required:
+                        if f.required and not sheet.optional:  # a 情况说明 row without 说明 explains nothing
                             findings.append(make(Code.REQUIRED, file, branch_code=code, sheet=sheet.name,
                                                  row=r + 1, column=f.label, cell=a1(r, c)))
                         out.append(None)
@@ -167,7 +168,7 @@ def check_book(book: RawBook, file: str, sheets: tuple[Sheet, ...] | None = None
                     findings.extend(_cell_findings(f, value, norm, common))
                     out.append(norm.value if norm.ok else None)
                 rec.values[f.label] = out
-        for f in sheet.required:
+        for f in () if sheet.optional else sheet.required:
             values = rec.values.get(f.label, [])
             result.required_total += len(values)
             result.required_filled += sum(v is not None for v in values)
@@ -189,6 +190,86 @@ def _with_code(f: Finding, code: str) -> Finding:
     if f.branch_code:
         return f
     return replace(f, branch_code=code)
+
+
+# --- 情况说明: warnings a branch explained ------------------------------------------------------------
+
+EXPLAIN_FIELDS = ("工作表", "位置", "问题代码", "说明")
+NOT_EXPLAINABLE = "（错误须改正，不能用情况说明代替）"
+
+
+def _position(text: str) -> tuple[str, int | None]:
+    """位置 as a clerk types it: a cell (``B8``, ``$B$8``, ``b8``) or a row (``5``, ``第5行``, ``5行``)."""
+    t = squeeze(text).upper().replace("$", "")
+    digits = t.removeprefix("第").removesuffix("行")
+    if digits.isdigit():
+        return "", int(digits)
+    return t, None
+
+
+def _same_code(typed: str, code: Code) -> bool:
+    t = squeeze(typed)
+    return t.upper() == code.name or t == squeeze(code.kind)
+
+
+def explanations(res: FileResult) -> list[tuple[int, dict[str, str]]]:
+    """A file's 情况说明 rows that say something: (row number, the four fields as text, and ``cell``:
+    where its 说明 is)."""
+    rec = res.sheets.get(schema.EXPLAIN_SHEET)
+    if rec is None:
+        return []
+    out = []
+    for i, r in enumerate(rec.rows):
+        row = {k: _text((rec.values.get(k) or [None] * len(rec.rows))[i]) for k in EXPLAIN_FIELDS}
+        if row["说明"]:
+            c = rec.columns.get("说明")
+            out.append((r, {**row, "cell": a1(r - 1, c) if c is not None else ""}))
+    return out
+
+
+def _explains(row: dict[str, str], f: Finding) -> bool:
+    if f.file == "" or not _same_code(row["问题代码"], f.code):
+        return False
+    if row["工作表"] and squeeze(row["工作表"]) != squeeze(f.sheet):
+        return False
+    cell, line = _position(row["位置"])
+    if cell:
+        return cell == f.cell.upper()
+    if line is not None:
+        return line == f.row
+    return not f.cell and f.row is None  # a warning about the whole file or sheet: no position to copy
+
+
+def explain(findings: Sequence[Finding], results: Iterable[FileResult]) -> list[Finding]:
+    """``findings`` with each warning its file's 情况说明 explains (same sheet, position and code, a
+    说明 given) as EXPLAINED, the explanation quoted; an error "explained" stays an error and says it
+    must be fixed; a 情况说明 row that explains nothing is a 提示 on that row. A new list."""
+    rows = {res.file: explanations(res) for res in results}
+    rows = {k: v for k, v in rows.items() if v}
+    if not rows:
+        return list(findings)
+    used: set[tuple[str, int]] = set()
+    out = []
+    for f in findings:
+        match = next(((r, row) for r, row in rows.get(f.file, ()) if _explains(row, f)), None)
+        if match is None or f.severity is Severity.INFO:
+            out.append(f)
+            continue
+        used.add((f.file, match[0]))
+        if f.severity is Severity.ERROR:
+            out.append(replace(f, message=f.message + NOT_EXPLAINABLE))
+            continue
+        out.append(make(Code.EXPLAINED, f.file, branch_code=f.branch_code, sheet=f.sheet, row=f.row, column=f.column,
+                        cell=f.cell, value=match[1]["说明"], detail=f"【{f.code.kind}，{f.code.name}】{f.message}"))
+    for file, items in rows.items():
+        for r, row in items:
+            if (file, r) not in used:
+                code = next((f.branch_code for f in out if f.file == file and f.branch_code), "")
+                out.append(make(Code.SKIPPED, file, branch_code=code, sheet=schema.EXPLAIN_SHEET, row=r, column="说明",
+                                cell=row["cell"], value=row["说明"], detail=(
+                                    f"情况说明第{r}行找不到对应的警告（工作表“{row['工作表']}”、位置“{row['位置']}”、"
+                                    f"问题代码“{row['问题代码']}”须与问题清单中的一致），未采用")))
+    return out
 
 
 # --- rules over the batch ----------------------------------------------------------------------

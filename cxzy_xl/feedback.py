@@ -6,6 +6,8 @@ hidden _meta) and can fix it and send it again. The original file is never writt
 
 from __future__ import annotations
 
+import datetime as dt
+import math
 import os
 from collections import defaultdict
 from collections.abc import Iterable
@@ -13,19 +15,35 @@ from pathlib import Path
 
 from openpyxl import Workbook, load_workbook
 from openpyxl.comments import Comment
-from openpyxl.styles import Alignment, Font, PatternFill
+from openpyxl.styles import Alignment, Font, PatternFill, Protection
+from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.hyperlink import Hyperlink
 
 from . import schema
 from .files import AUTHOR, FEEDBACK_ID, NameSet, atomic, refuse_placement, refused, safe_filename
 from .findings import Code, Finding, Severity, brief, for_reading
+from .normalize import squeeze
+from .read import Unreadable, load_book
 from .resultbook import FINDING_KIND
+from .templates import column_width, text_width
 
 SHEET = schema.FINDINGS_SHEET
 FILL = {Severity.ERROR: "FFFFC7CE", Severity.WARNING: "FFFFEB9C"}
 
 
 SUFFIX = "（问题反馈）.xlsx"
+EXPLAIN_HINT = "黄色警告如情况属实，不必修改，请在“情况说明”工作表对应行的“说明”栏写明原因"
+
+
+def _first_line(name: str, converted_from: str, standalone: bool, to_explain: int) -> str:
+    """What the branch reads first: which file this is, what to fix, what to explain, what to send back."""
+    explain = f"；{EXPLAIN_HINT}（已列出{to_explain}条）" if to_explain else ""
+    if standalone:
+        return "您报送的文件无法打开，请按下列问题处理后重新报送。"
+    if converted_from:
+        return (f"本表由您报送的“{converted_from}”转换而来，已标出有问题的单元格。请按下列问题在本表中修改（红色为错误，必须修改）"
+                f"{explain}；改好后删除本工作表，将本表（{name}，.xlsx格式）重新报送，不必再报原文件。")
+    return f"请按下列问题修改本表（红色为错误，必须修改；黄色为警告，请核对）{explain}；改好后删除本工作表，重新报送。"
 
 
 def feedback_filename(file: str, code: str) -> str:
@@ -61,15 +79,101 @@ def write_feedback(findings: Iterable[Finding], inbox: str | os.PathLike[str], o
         source = root / file
         code = next((f.branch_code for f in items if f.branch_code), "")
         target = out / names.claim(feedback_filename(file, code))
+        converted = False
         try:
             wb = load_workbook(source)
-        except Exception:  # an .xls, or a file openpyxl cannot take: the list alone still goes back
-            wb = None
-        written.append(_write(wb, items, target))
+        except Exception:  # an .ods or .xls: its values, converted, cell for cell where they were
+            wb, converted = _converted(source), True
+        written.append(_write(wb, items, target, file if converted else ""))
     return written
 
 
-def _write(wb, items: list[Finding], target: Path) -> Path:  # type: ignore[no-untyped-def]
+def _converted(source: Path):  # type: ignore[no-untyped-def]
+    """The branch's own file as a new .xlsx, every sheet's values at the cells they had (so the
+    problem list's A1 positions hold), with its ``_meta``; None when even that cannot be read."""
+    try:
+        book = load_book(source)
+    except Unreadable:
+        return None
+    wb = Workbook()
+    wb.remove(wb.active)
+    for name, raw in book.sheets.items():
+        ws = wb.create_sheet(name[:31])
+        for r, row in enumerate(raw.rows, 1):
+            for c, v in enumerate(row, 1):
+                if v is not None and v != "":
+                    cell = ws.cell(row=r, column=c, value=v.isoformat() if isinstance(v, dt.time) else v)
+                    if isinstance(v, dt.datetime | dt.date):
+                        cell.number_format = "yyyy-mm-dd"
+        _lay_out(ws, schema.BRANCH_SHEET.get(name), raw.rows)
+    if book.meta:
+        meta = wb.create_sheet(schema.META_SHEET)
+        for k, v in book.meta.items():
+            meta.append([k, v])
+        meta.sheet_state = "hidden"
+    return wb
+
+
+def _lay_out(ws, sheet: schema.Sheet | None, rows: list[list[object]]) -> None:  # type: ignore[no-untyped-def]
+    """A converted sheet readable and printable as the template's: its columns as wide as the template's
+    (found by their headers), landscape A4, as wide as the page."""
+    if sheet is not None and sheet.layout == "form":
+        ws.column_dimensions["A"].width, ws.column_dimensions["B"].width = 22, 36
+    elif sheet is not None:
+        fields = {squeeze(f.label): f for f in sheet.fields}
+        for row in rows[:5]:
+            hits = {c: fields[squeeze(str(v)).rstrip("*")] for c, v in enumerate(row)
+                    if isinstance(v, str) and squeeze(v).rstrip("*") in fields}
+            if len(hits) >= 2:
+                for c, f in hits.items():
+                    ws.column_dimensions[get_column_letter(c + 1)].width = column_width(f)
+                ws.freeze_panes = ws.cell(row=rows.index(row) + 2, column=1)
+                break
+    ws.page_setup.paperSize = 9
+    ws.page_setup.orientation = "landscape"
+    ws.page_setup.fitToWidth, ws.page_setup.fitToHeight = 1, 0
+    ws.sheet_properties.pageSetUpPr.fitToPage = True
+
+
+def _explain_rows(wb, items: list[Finding]) -> int:  # type: ignore[no-untyped-def]
+    """情况说明 pre-filled with each warning to explain (工作表, 位置, 问题代码; 说明 left for the branch),
+    below what the branch wrote there already; the sheet is added to a workbook made before it existed.
+    Returns the rows added."""
+    todo = [f for f in items if f.severity is Severity.WARNING and f.code is not Code.DUPLICATE_SUBMISSION]
+    if not todo:
+        return 0
+    sheet = schema.BRANCH_SHEET[schema.EXPLAIN_SHEET]
+    labels = sheet.labels
+    ws = next((wb[n] for n in wb.sheetnames if squeeze(n) == squeeze(sheet.name)), None)
+    header = None
+    if ws is not None:
+        for row in ws.iter_rows(min_row=1, max_row=5):
+            if [squeeze(str(c.value or "")).rstrip("*") for c in row[: len(labels)]] == labels:
+                header = row[0].row
+                break
+    if ws is None or header is None:
+        ws = wb.create_sheet(sheet.name) if ws is None else ws
+        ws.append([sheet.purpose])
+        ws.append(labels)
+        header = ws.max_row
+        for c, width in zip("ABCD", (14, 10, 22, 60), strict=True):
+            ws.column_dimensions[c].width = width
+        for cell in ws[header]:
+            cell.font = Font(bold=True, name="宋体")
+    r = header + 1
+    while any(ws.cell(row=r, column=c).value not in (None, "") for c in range(1, len(labels) + 1)):
+        r += 1
+    for f in todo:
+        place = f.cell or ("" if f.row is None else str(f.row))
+        for c, v in enumerate((f.sheet, place, f.code.name, None), 1):
+            cell = ws.cell(row=r, column=c, value=v)
+            cell.protection = Protection(locked=False)
+        ws.cell(row=r, column=4).fill = PatternFill("solid", fgColor=FILL[Severity.WARNING])
+        r += 1
+    return len(todo)
+
+
+def _write(wb, items: list[Finding], target: Path, converted_from: str = "") -> Path:  # type: ignore[no-untyped-def]
 
     standalone = wb is None
     if standalone:
@@ -94,7 +198,12 @@ def _write(wb, items: list[Finding], target: Path) -> Path:  # type: ignore[no-u
         del wb[SHEET]
     ws = wb.create_sheet(SHEET, 0)
     head = ["序号", "工作表", "单元格", "类别", FINDING_KIND, "代码", "问题及修改要求", "原填写内容"]
-    ws.append(["请按下列问题修改本表（红色为错误，必须修改；黄色为警告，请核对），改好后删除本工作表，重新报送。"])
+    to_explain = 0 if standalone else _explain_rows(wb, items)
+    ws.append([_first_line(Path(target).name, converted_from, standalone, to_explain)])
+    # the first line wraps across the list's width: left in A1 it would widen the printed page to its length
+    ws.merge_cells("A1:H1")
+    ws["A1"].alignment = Alignment(wrap_text=True, vertical="top")
+    ws.row_dimensions[1].height = 16 * max(2, math.ceil(text_width(ws["A1"].value) / 140))  # A:H is 150 wide
     ws.append(head)
     bold = Font(bold=True, name="宋体")
     for c in ws[2]:

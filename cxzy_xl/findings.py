@@ -70,6 +70,8 @@ class Code(Enum):
     MEMBER_GONE = (Severity.WARNING, "{detail}", "党员去向未注明")
     TEXT_CUT = (Severity.WARNING, "“{column}”有{detail}个字，超过表格单元格最多能存的32767个字，明细表中只保留了前32766个字，"
                 "请精简后重新报送", "内容过长")
+    # contract 1.2: a warning the branch explained in its 情况说明 sheet; detail is the warning as it was
+    EXPLAINED = (Severity.INFO, "{detail}（支部已说明：{value}）", "已说明")
 
     @property
     def severity(self) -> Severity:
@@ -169,7 +171,14 @@ def for_reading(findings: Iterable[Finding]) -> list[Finding]:
         summaries.append(Finding(code=Code.NORMALISED, file=first.file, message=message, severity=Severity.INFO,
                                  branch_code=first.branch_code, sheet=first.sheet, row=rows[0].row,
                                  column=first.column, cell=cells, value=first.value, detail=first.detail))
-    return serious + summaries + notes
+    explained = [f for f in notes if f.code is Code.EXPLAINED]
+    return serious + explained + summaries + [f for f in notes if f.code is not Code.EXPLAINED]
+
+
+def printed(finding: Finding) -> bool:
+    """A problem list's row that goes on paper: errors, warnings and the warnings a branch explained
+    (an official signs with the explanation in front of him); the other notes stay on screen."""
+    return finding.severity is not Severity.INFO or finding.code is Code.EXPLAINED
 
 
 FINDING_COLUMNS = ("file", "branch_code", "sheet", "cell", "row", "column", "severity", "code", "message", "value")

@@ -29,7 +29,7 @@ from .aggregate import (
     unverified_branches,
 )
 from .files import AUTHOR, NameSet, atomic, safe_filename
-from .findings import Code, Finding, Severity, brief, for_reading
+from .findings import Code, Finding, Severity, brief, for_reading, printed
 from .groups import GROUP_SHEET, group_findings, group_table
 from .history import totals_over_time
 from .model import Batch, Summary
@@ -82,7 +82,7 @@ def finding_rows(findings: Sequence[Finding], every: bool = False) -> list[Findi
     errors first."""
     if not every:
         return for_reading(findings)
-    return sorted(findings, key=lambda f: (f.severity is not Severity.ERROR, f.severity is Severity.INFO))
+    return sorted(findings, key=lambda f: (f.severity is not Severity.ERROR, not printed(f), f.severity is Severity.INFO))
 
 
 def write_findings_sheet(wb: Any, st: Styles, findings: Sequence[Finding], name: str = schema.FINDINGS_SHEET,
@@ -129,7 +129,7 @@ def write_findings_sheet(wb: Any, st: Styles, findings: Sequence[Finding], name:
     ws.repeat_rows(0)
     # 提示 rows (values read by normalising, files skipped) come last: on screen for whoever checks, not
     # on paper, where a messy township's thousands of them would bury its errors and warnings
-    shown = sum(f.severity is not Severity.INFO for f in rows)
+    shown = sum(printed(f) for f in rows)
     hints = len(rows) - shown
     ws.print_area(0, 0, shown if hints else len(rows), len(FINDING_HEADERS) - 1)
     said = f"（另有提示{hints}条不打印，见电子表格）" if hints else ""

@@ -368,6 +368,7 @@ class Sheet:
     landscape: bool = False
     dated: tuple[str, ...] = ()  # campaign-event dates checked against the campaign (OUT_OF_PERIOD)
     rules: tuple[Rule, ...] = ()  # cross-field rules within this sheet (INCONSISTENT, UNKNOWN_MEMBER)
+    optional: bool = False  # may be absent (no SHEET_MISSING), counts toward neither 填报完整率 nor a figure
 
     def __post_init__(self) -> None:
         # A rule naming a field that is not there, or a choice it does not have, would silently
@@ -563,10 +564,23 @@ BRANCH_SHEETS: tuple[Sheet, ...] = (
     ), rows=40, landscape=True),
 )
 
+# Contract 1.2, "Talking with branches": where a branch explains a warning (EXPLAINED). Not a data table:
+# it reaches no figure, no 明细表 and no dataset; files made before it keep reading.
+EXPLAIN_SHEET = "情况说明"
+EXPLAIN = Sheet(EXPLAIN_SHEET, "table", "对问题清单中的警告作出说明（如党员转出、人数变化的原因），一条警告一行："
+                "照抄问题清单中的工作表、单元格（或行号）和代码，写明原因。说明后的警告不再计为警告；错误须改正，不能说明。", (
+    F("工作表", example="基本信息", width=14),
+    F("位置", note="单元格如 B8，或行号如 5", example="B8", width=10),
+    F("问题代码", note="问题清单中的代码，如 COUNT_MISMATCH；也可写问题类型，如 人数与名册不符", example="COUNT_MISMATCH",
+      width=22),
+    F("说明*", note="为什么这样填，属实的情况", example="本季度有2名党员组织关系转出，名册已注明", width=60),
+), rows=30, landscape=True, optional=True)
+BRANCH_SHEETS = (*BRANCH_SHEETS, EXPLAIN)
+
 BRANCH_SHEET = {s.name: s for s in BRANCH_SHEETS}
 _INFO = BRANCH_SHEET["基本信息"]
 FORM_SHEETS = tuple(s for s in BRANCH_SHEETS if s.layout == "form")
-TABLE_SHEETS = tuple(s for s in BRANCH_SHEETS if s.layout == "table")
+TABLE_SHEETS = tuple(s for s in BRANCH_SHEETS if s.layout == "table" and not s.optional)  # the data tables
 INFO_SHEET = "基本信息"
 
 # 基本信息's fields a pre-filled template fills (templates.write_branch_workbook), each with where its

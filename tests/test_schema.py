@@ -8,7 +8,10 @@ SPEC_SHEETS = ["基本信息", "党员名册", "公开承诺", "活动记录", "
 
 
 def test_branch_sheets_are_the_specs():
-    assert [s.name for s in schema.BRANCH_SHEETS] == SPEC_SHEETS
+    assert [s.name for s in schema.BRANCH_SHEETS if not s.optional] == SPEC_SHEETS
+    # contract 1.2, "Talking with branches": the optional 情况说明, last, not a data table
+    assert [(s.name, s.labels) for s in schema.BRANCH_SHEETS if s.optional] == [("情况说明", ["工作表", "位置", "问题代码", "说明"])]
+    assert [s.name for s in schema.TABLE_SHEETS] == [n for n in SPEC_SHEETS if n not in ("基本信息", "考核测评")]
     assert [s.name for s in schema.FORM_SHEETS] == ["基本信息", "考核测评"]
 
 
