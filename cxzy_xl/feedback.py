@@ -14,6 +14,7 @@ from collections.abc import Iterable
 from pathlib import Path
 
 from openpyxl import Workbook, load_workbook
+from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 from openpyxl.comments import Comment
 from openpyxl.styles import Alignment, Font, PatternFill, Protection
 from openpyxl.utils import get_column_letter
@@ -80,10 +81,13 @@ def write_feedback(findings: Iterable[Finding], inbox: str | os.PathLike[str], o
         code = next((f.branch_code for f in items if f.branch_code), "")
         target = out / names.claim(feedback_filename(file, code))
         converted = False
-        try:
-            wb = load_workbook(source)
-        except Exception:  # an .ods or .xls: its values, converted, cell for cell where they were
-            wb, converted = _converted(source), True
+        if any(f.code is Code.FILE_UNREADABLE for f in items):
+            wb = None  # not opened again here, outside the guarded worker: it may be what crashed it
+        else:
+            try:
+                wb = load_workbook(source)
+            except Exception:  # an .ods or .xls: its values, converted, cell for cell where they were
+                wb, converted = _converted(source), True
         written.append(_write(wb, items, target, file if converted else ""))
     return written
 
@@ -102,6 +106,8 @@ def _converted(source: Path):  # type: ignore[no-untyped-def]
         for r, row in enumerate(raw.rows, 1):
             for c, v in enumerate(row, 1):
                 if v is not None and v != "":
+                    if isinstance(v, str):  # control characters an .ods may hold and an .xlsx may not
+                        v = ILLEGAL_CHARACTERS_RE.sub("", v)
                     cell = ws.cell(row=r, column=c, value=v.isoformat() if isinstance(v, dt.time) else v)
                     if isinstance(v, dt.datetime | dt.date):
                         cell.number_format = "yyyy-mm-dd"

@@ -46,11 +46,11 @@ from .feedback import write_feedback
 from .files import PlacementRefused, refuse_placement
 from .findings import Code, Finding, Severity, brief, make
 from .groups import has_groups
-from .model import Batch, FileResult, Previous, RollupError, Summary
+from .model import Batch, FileResult, Previous, Summary
 from .normalize import period_label
 from .output import write_findings, write_group_lists, write_result
 from .read import Registry, Unreadable, load_book, read_registry
-from .resultbook import open_result, read_previous_all, result_filename
+from .resultbook import read_child, read_previous_all, result_filename
 from .rollup import rollup
 from .schema import RANK_CHANGE
 from .workers import map_chunks, read_files_isolated
@@ -365,10 +365,9 @@ def folder_frames(results: Sequence[FileResult], folder: str, registry: Registry
     for r in results:
         if kind[r.file] != schema.RESULT_ID:
             continue
-        try:
-            child, _ = open_result(r.path)
-        except RollupError as exc:
-            listed.append(make(Code.FILE_UNREADABLE, r.file, detail=str(exc)))
+        child = read_child(r.path, r.file)
+        if isinstance(child, FileResult):  # its FILE_UNREADABLE finding
+            listed.extend(child.findings)
             continue
         if child.level > 1:
             listed.append(make(Code.SKIPPED, r.file, severity=Severity.WARNING, detail=(

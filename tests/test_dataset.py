@@ -248,12 +248,16 @@ def test_a_roll_up_a_lone_detail_book_and_a_registry_are_listed_not_exported(tow
     stray.mkdir()
     shutil.copy(town / "甲镇创先争优明细.xlsx", stray / "明细.xlsx")
     shutil.copy(township.registry, stray / "支部名单.xlsx")
+    # a 汇总表 whose 数据 sheet somebody deleted: listed as unreadable, the run goes on
+    broken = openpyxl.load_workbook(town / "甲镇创先争优汇总.xlsx")
+    del broken[schema.RESULT_DATA_SHEET]
+    broken.save(stray / "改坏的汇总表.xlsx")
     got = export_folder(tree, tmp_path / "dataset")
     assert read_dataset(got.root, "支部")[schema.CODE_COL].is_unique
     assert len(read_dataset(got.root, "支部")) == len(township.files)
     problems = read_dataset(got.root, "问题清单").set_index("文件")
     for name, words in {"县汇总/新邵县汇总.xlsx": "逐级汇总表", "散件/明细.xlsx": "找不到与它配套的汇总表",
-                        "散件/支部名单.xlsx": "这是支部名单"}.items():
+                        "散件/支部名单.xlsx": "这是支部名单", "散件/改坏的汇总表.xlsx": "缺少“数据”工作表"}.items():
         assert words in problems.at[name, "问题及修改要求"], name
     said = {f.file for f in got.findings}
     assert "县汇总/新邵县汇总.xlsx" in said and "散件/支部名单.xlsx" not in said  # a registry is only 提示

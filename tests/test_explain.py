@@ -127,18 +127,24 @@ def _resubmit(feedback: Path, into: Path, said: dict[tuple[str, str], str]) -> N
     wb.save(into)
 
 
+def _first_round(source: Path, registry: Path, tmp_path: Path, code: Code):
+    """The township's inbox copied and checked with feedback: (inbox, the run, the first finding of
+    ``code``, its branch's feedback file)."""
+    inbox = tmp_path / "收件箱"
+    shutil.copytree(source, inbox)
+    run = run_check(inbox, registry, feedback=tmp_path / "反馈")
+    found = next(f for f in run.batch.findings if f.code is code)
+    return inbox, run, found, next(p for p in run.feedback if p.name.startswith(found.branch_code))
+
+
 def _warnings(findings: list[Finding], code: str) -> Counter:
     return Counter(f.code.name for f in findings if f.branch_code == code and f.severity is Severity.WARNING)
 
 
 def test_a_warning_explained_in_the_feedback_file_leaves_the_warning_count(township, tmp_path):
-    inbox = tmp_path / "收件箱"
-    shutil.copytree(township.inbox, inbox)
-    first = run_check(inbox, township.registry, feedback=tmp_path / "反馈")
-    count = next(f for f in first.batch.findings if f.code is Code.COUNT_MISMATCH)
+    inbox, first, count, feedback = _first_round(township.inbox, township.registry, tmp_path, Code.COUNT_MISMATCH)
     code = count.branch_code
     before = _warnings(first.batch.findings, code)
-    feedback = next(p for p in first.feedback if p.name.startswith(code))
     # the feedback file lists every warning of the branch in 情况说明, 说明 left to the clerk
     wb = openpyxl.load_workbook(feedback)
     assert EXPLAIN_HINT in wb[schema.FINDINGS_SHEET]["A1"].value
@@ -169,11 +175,7 @@ def test_a_warning_explained_in_the_feedback_file_leaves_the_warning_count(towns
 
 
 def test_an_error_explained_in_the_feedback_file_stays_an_error(township, tmp_path):
-    inbox = tmp_path / "收件箱"
-    shutil.copytree(township.inbox, inbox)
-    first = run_check(inbox, township.registry, feedback=tmp_path / "反馈")
-    bad = next(f for f in first.batch.findings if f.code is Code.BAD_ID_NUMBER)
-    feedback = next(p for p in first.feedback if p.name.startswith(bad.branch_code))
+    inbox, _, bad, feedback = _first_round(township.inbox, township.registry, tmp_path, Code.BAD_ID_NUMBER)
     wb = openpyxl.load_workbook(feedback)
     ws = wb[schema.EXPLAIN_SHEET]
     ws.append([bad.sheet, bad.cell, bad.code.name, "身份证号是从户口本上抄的，没有错"])
@@ -186,13 +188,9 @@ def test_an_error_explained_in_the_feedback_file_stays_an_error(township, tmp_pa
 
 
 def test_a_template_made_before_the_sheet_gets_it_in_its_feedback(tmp_path):
-    inbox = tmp_path / "收件箱"
-    shutil.copytree(SAMPLE / "收件箱", inbox)
     assert all(schema.EXPLAIN_SHEET not in openpyxl.load_workbook(p, read_only=True).sheetnames
-               for p in inbox.glob("DX009*.xlsx")), "the 示例 township was typed into templates without 情况说明"
-    first = run_check(inbox, SAMPLE / "支部名单.xlsx", feedback=tmp_path / "反馈")
-    count = next(f for f in first.batch.findings if f.code is Code.COUNT_MISMATCH)
-    feedback = next(p for p in first.feedback if p.name.startswith(count.branch_code))
+               for p in (SAMPLE / "收件箱").glob("DX009*.xlsx")), "the 示例 township was typed into templates without 情况说明"
+    inbox, _, count, feedback = _first_round(SAMPLE / "收件箱", SAMPLE / "支部名单.xlsx", tmp_path, Code.COUNT_MISMATCH)
     assert (count.sheet, count.cell, "COUNT_MISMATCH") in [r[:3] for r in _explain_sheet(feedback)]
     _resubmit(feedback, inbox / count.file, {("COUNT_MISMATCH", count.cell): "一名党员去世，名册已注明"})
     again = run_check(inbox, SAMPLE / "支部名单.xlsx").batch.findings
@@ -203,11 +201,7 @@ def test_a_template_made_before_the_sheet_gets_it_in_its_feedback(tmp_path):
 
 def test_an_unused_pre_filled_row_is_no_error(township, tmp_path):
     """The feedback lists every warning; a row the clerk leaves without 说明 is neither REQUIRED nor a note."""
-    inbox = tmp_path / "收件箱"
-    shutil.copytree(township.inbox, inbox)
-    first = run_check(inbox, township.registry, feedback=tmp_path / "反馈")
-    count = next(f for f in first.batch.findings if f.code is Code.COUNT_MISMATCH)
-    feedback = next(p for p in first.feedback if p.name.startswith(count.branch_code))
+    inbox, _, count, feedback = _first_round(township.inbox, township.registry, tmp_path, Code.COUNT_MISMATCH)
     _resubmit(feedback, inbox / count.file, {})
     again = run_check(inbox, township.registry).batch.findings
     mine = [f for f in again if f.file == count.file and f.sheet == schema.EXPLAIN_SHEET]
@@ -279,3 +273,18 @@ def test_an_error_explained_in_libreoffice_stays_an_error(tmp_path):
     wrong = [f for f in got if f.code is Code.BAD_ID_NUMBER]
     assert len(wrong) == 1 and wrong[0].severity is Severity.ERROR and wrong[0].message.endswith(NOT_EXPLAINABLE)
     assert not [f for f in got if f.code is Code.EXPLAINED]
+
+
+def test_a_file_that_cannot_be_read_gets_its_list_and_is_not_opened_again(tmp_path, monkeypatch):
+    import cxzy_xl.feedback as feedback
+
+    inbox = tmp_path / "收件箱"
+    inbox.mkdir()
+    (inbox / "坏文件.ods").write_bytes(b"PK\x03\x04" + b"\x00" * 200)  # a zip header and nothing else
+    monkeypatch.setattr(feedback, "load_book", lambda *a, **k: pytest.fail("reopened outside the worker"))
+    monkeypatch.setattr(feedback, "load_workbook", lambda *a, **k: pytest.fail("reopened outside the worker"))
+    run = run_check(inbox, feedback=tmp_path / "反馈")
+    (written,) = run.feedback
+    ws = openpyxl.load_workbook(written)[schema.FINDINGS_SHEET]
+    assert "无法打开" in ws["A1"].value
+    assert ws["F3"].value == "FILE_UNREADABLE"

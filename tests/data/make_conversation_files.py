@@ -29,7 +29,7 @@ from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
-from make_typed_files import ROOT, _connect, _project_python, _props  # noqa: E402
+from make_typed_files import ROOT, _project_python, _props, office  # noqa: E402
 
 OUT = HERE / "conversation"
 FILTERS = {".xlsx": "Calc MS Excel 2007 XML", ".ods": "calc8"}
@@ -108,27 +108,12 @@ def main() -> None:
     if not shutil.which("ssconvert"):
         raise SystemExit("ssconvert (Debian package gnumeric) is not installed")
     work = Path(tempfile.mkdtemp(prefix="cxzy-conversation-"))
-    office = None
     try:
         subprocess.run([_project_python(), __file__, "--library", str(work)], check=True,
                        env={**os.environ, "PYTHONPATH": str(ROOT)})
-        pipe = f"cxzy_conversation_{os.getpid()}"
-        office = subprocess.Popen(["soffice", "--headless", "--invisible", "--norestore", "--nologo",
-                                   "--nodefault", "--nolockcheck", f"-env:UserInstallation={(work / 'profile').as_uri()}",
-                                   f"--accept=pipe,name={pipe};urp;"])
-        desktop = _connect(pipe, office)
-        type_into(desktop, json.loads((work / "jobs.json").read_text(encoding="utf-8")))
-        try:
-            desktop.terminate()
-        except Exception:  # the bridge goes down with the office
-            pass
+        with office(work) as desktop:
+            type_into(desktop, json.loads((work / "jobs.json").read_text(encoding="utf-8")))
     finally:
-        if office is not None:
-            try:
-                office.wait(30)
-            except subprocess.TimeoutExpired:
-                office.kill()
-                office.wait()
         shutil.rmtree(work, ignore_errors=True)
 
 

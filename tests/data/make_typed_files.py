@@ -24,6 +24,7 @@ The script calls that Python itself for the part that uses the library.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import shutil
@@ -31,6 +32,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Iterator
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
@@ -298,6 +300,33 @@ def _project_python() -> str:
     return python
 
 
+@contextlib.contextmanager
+def office(work: Path) -> Iterator[object]:
+    """A headless soffice with a private profile under ``work``, answering on a pipe: its Desktop,
+    the office stopped afterwards."""
+    pipe = f"cxzy_office_{os.getpid()}"
+    proc = subprocess.Popen(["soffice", "--headless", "--invisible", "--norestore", "--nologo",
+                             "--nodefault", "--nolockcheck", f"-env:UserInstallation={(work / 'profile').as_uri()}",
+                             f"--accept=pipe,name={pipe};urp;"])
+    try:
+        desktop = _connect(pipe, proc)
+        yield desktop
+        try:
+            desktop.terminate()
+        except Exception:  # the bridge goes down with the office
+            pass
+    finally:
+        try:
+            proc.wait(30)
+        except subprocess.TimeoutExpired:
+            proc.terminate()
+            try:
+                proc.wait(30)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+                proc.wait()
+
+
 def main() -> None:
     try:
         import uno  # noqa: F401
@@ -305,31 +334,12 @@ def main() -> None:
         raise SystemExit("run this with the system Python, which has the uno module: /usr/bin/python3 "
                          f"{Path(__file__).relative_to(ROOT)}") from None
     work = Path(tempfile.mkdtemp(prefix="cxzy-typed-"))
-    office = None
     try:
         subprocess.run([_project_python(), __file__, "--library", str(work)], check=True,
                        env={**os.environ, "PYTHONPATH": str(ROOT)})
-        pipe = f"cxzy_typed_{os.getpid()}"
-        office = subprocess.Popen(["soffice", "--headless", "--invisible", "--norestore", "--nologo",
-                                   "--nodefault", "--nolockcheck", f"-env:UserInstallation={(work / 'profile').as_uri()}",
-                                   f"--accept=pipe,name={pipe};urp;"])
-        desktop = _connect(pipe, office)
-        type_into(desktop, json.loads((work / "jobs.json").read_text(encoding="utf-8")))
-        try:
-            desktop.terminate()
-        except Exception:  # the bridge goes down with the office
-            pass
+        with office(work) as desktop:
+            type_into(desktop, json.loads((work / "jobs.json").read_text(encoding="utf-8")))
     finally:
-        if office is not None:
-            try:
-                office.wait(30)
-            except subprocess.TimeoutExpired:
-                office.terminate()
-                try:
-                    office.wait(30)
-                except subprocess.TimeoutExpired:
-                    office.kill()
-                    office.wait()
         shutil.rmtree(work, ignore_errors=True)
     too_big = [p.name for p in OUT.iterdir() if p.stat().st_size > MAX_BYTES]
     if too_big:
