@@ -9,6 +9,7 @@ results, the registry and its settings as they were.
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import multiprocessing as mp
 import os
 from collections import Counter
@@ -42,12 +43,25 @@ def dtype_of(kind: Kind) -> str:
 _CHECKED_SHEETS = tuple(s.name for s in schema.BRANCH_SHEETS)
 
 
+def file_digest(path: str | os.PathLike[str]) -> str:
+    """SHA-256 of a file's bytes, hex ("" when it cannot be read): one version of a submission."""
+    h = hashlib.sha256()
+    try:
+        with open(path, "rb") as fh:
+            for block in iter(lambda: fh.read(1 << 20), b""):
+                h.update(block)
+    except OSError:
+        return ""
+    return h.hexdigest()
+
+
 def process_file(path: str, file: str) -> FileResult:
     """Read and cell-check one workbook. Never raises: every failure is a FILE_UNREADABLE finding."""
     try:
         mtime = os.stat(path).st_mtime
     except OSError:
         mtime = 0.0
+    digest = file_digest(path)
     try:
         book = load_book(path, _CHECKED_SHEETS)  # 填报说明 is not parsed: nothing reads it
         result = check_book(book, file)
@@ -59,7 +73,7 @@ def process_file(path: str, file: str) -> FileResult:
     except BaseException:  # noqa: BLE001 - pyo3's PanicException derives from BaseException
         result = FileResult(path, file, readable=False, findings=[
             make(Code.FILE_UNREADABLE, file, detail="文件内容异常，读取时出错，请用Excel打开检查后重新保存报送")])
-    result.mtime = mtime
+    result.mtime, result.digest = mtime, digest
     return result
 
 
@@ -112,6 +126,7 @@ class Candidate:
     result: FileResult
     filled_on: dt.date | None  # its 填报日期, when plausible (checks.plausible_filled_on)
     errors: int  # its own error findings
+    arrived: dt.datetime = dt.datetime.max  # first seen, by the inbox register (max: not known, arriving now)
 
 
 @dataclass(frozen=True)
@@ -124,10 +139,12 @@ class TieBreak:
 
 
 # In order; the first that leaves one candidate decides. Never the file's time: that is the day an
-# e-mail attachment happened to be saved. (The inbox register's first arrival, TEMPLATE-SPEC.md 1.2,
-# goes between the first two: on the same 填报日期 the later first arrival wins.)
+# e-mail attachment happened to be saved, but the inbox register's first arrival (TEMPLATE-SPEC.md 1.2):
+# on the same 填报日期 the file that came later is the correction.
 TIE_BREAKS: tuple[TieBreak, ...] = (
     TieBreak(lambda c: c.filled_on or dt.date.min, "填报日期较新"),
+    TieBreak(lambda c: c.arrived, "填报日期相同，采用后收到的（见收件登记）",
+             "填报日期都未填或填写有误，采用后收到的（见收件登记）"),
     TieBreak(lambda c: -c.errors, "填报日期相同，采用错误较少的", "填报日期都未填或填写有误，采用错误较少的"),
     TieBreak(lambda c: c.result.file, "填报日期、错误数都相同，采用文件名排在后面的",
              "填报日期都未填或填写有误、错误数相同，采用文件名排在后面的"),
@@ -211,7 +228,7 @@ def _kept(res: FileResult, table_names: set[str]) -> FileResult:
 
 COUNTED, NOT_COUNTED = "已计入", "未计入"  # batch.files' 状态
 FILE_COLUMNS = (schema.FILE_COL, schema.CODE_COL, schema.NAME_COL, "报告期", FILLED_ON, "状态", "计入支部", "未计入原因",
-                "数据行数")
+                "数据行数", "摘要")
 # Why a file is not counted (batch.files' 未计入原因), by the finding that leaves it out. A skipped file's
 # reason is the finding's detail, then this.
 NOT_COUNTED_REASONS = {
@@ -283,7 +300,8 @@ def _unread_reason(res: FileResult) -> str:
 
 
 def build_batch(results: Sequence[FileResult], registry: Registry | None = None,
-                extra_findings: Sequence[Finding] = (), previous: Sequence[Previous] = ()) -> Batch:
+                extra_findings: Sequence[Finding] = (), previous: Sequence[Previous] = (),
+                arrivals: Mapping[str, dt.datetime] | None = None) -> Batch:
     """Match the files with the registry, deduplicate, type the data and run the rules; with earlier
     results (oldest first), what was open in the last of them and has vanished since is a finding too.
 
@@ -329,7 +347,8 @@ def build_batch(results: Sequence[FileResult], registry: Registry | None = None,
         counted_for[res.file] = code
         groups.setdefault(code, []).append(res)
     for code, group in groups.items():
-        candidates = [Candidate(r, plausible_filled_on(r, settings), _errors(r)) for r in group]
+        candidates = [Candidate(r, plausible_filled_on(r, settings), _errors(r),
+                                (arrivals or {}).get(r.digest, dt.datetime.max)) for r in group]
         winner, _ = pick_submission(candidates)
         used.append(winner.result)
         for other in candidates:
@@ -384,7 +403,7 @@ def build_batch(results: Sequence[FileResult], registry: Registry | None = None,
         schema.FILE_COL: r.file, schema.CODE_COL: r.code, schema.NAME_COL: r.info(schema.NAME_COL),
         "报告期": r.period, FILLED_ON: r.filled_on, "状态": NOT_COUNTED if reason[r.file] else COUNTED,
         "计入支部": "" if reason[r.file] else counted_for.get(r.file, r.code), "未计入原因": reason[r.file],
-        "数据行数": sum(len(s.rows) for n, s in r.sheets.items() if n in table_names),
+        "数据行数": sum(len(s.rows) for n, s in r.sheets.items() if n in table_names), "摘要": r.digest,
     } for r in results]
     seen = {r.file for r in results}
     rows.extend({schema.FILE_COL: f.file, "状态": NOT_COUNTED, "计入支部": "",
@@ -446,7 +465,8 @@ def read_submissions(tasks: Sequence[tuple[str, str]], registry: Registry | None
                      skipped: Sequence[Finding] = (), previous: Sequence[Previous] = (),
                      workers: int | None = None, isolate: bool = True,
                      progress: Callable[[int, int], None] | None = None,
-                     executor: Executor | None = None) -> Batch:
+                     executor: Executor | None = None,
+                     arrivals: Mapping[str, dt.datetime] | None = None) -> Batch:
     """Read and check (path, shown name) submissions into a batch: in the guarded worker pool, or in
     this process with ``isolate=False``, or on ``executor`` (any :class:`concurrent.futures.Executor`,
     never shut down here) a chunk of files per task. ``previous``: earlier results already read,
@@ -461,7 +481,7 @@ def read_submissions(tasks: Sequence[tuple[str, str]], registry: Registry | None
             results.append(process_file(*t))
             if progress:
                 progress(i, len(tasks))
-    return build_batch(results, registry, skipped, previous=previous)
+    return build_batch(results, registry, skipped, previous=previous, arrivals=arrivals)
 
 
 def inbox_tasks(inbox: Path) -> tuple[list[tuple[str, str]], list[Finding]]:
@@ -471,5 +491,5 @@ def inbox_tasks(inbox: Path) -> tuple[list[tuple[str, str]], list[Finding]]:
 
 
 __all__ = ["COUNTED", "FILE_COLUMNS", "NOT_COUNTED", "NOT_COUNTED_REASONS", "TIE_BREAKS", "Candidate", "TieBreak",
-           "CHUNK", "build_batch", "chunks_of", "collect_files", "dtype_of", "identify", "inbox_tasks", "pick_submission", "process_file",
+           "CHUNK", "build_batch", "chunks_of", "collect_files", "dtype_of", "file_digest", "identify", "inbox_tasks", "pick_submission", "process_file",
            "read_chunk", "read_on", "read_submissions"]

@@ -42,6 +42,7 @@ from .pipeline import (
     run_rollup,
 )
 from .read import Unreadable, read_registry
+from .register import RegisterRun
 from .report import ReportError, template_kind, write_reports
 from .templates import write_blank_templates, write_branch_templates
 
@@ -333,6 +334,33 @@ parquet_option = click.option(
 scheduler_option = click.option(
     "--scheduler", metavar="local[:N]|tcp://主机:端口",
     help="在dask集群上读取文件：local:N 为本机N个进程，tcp://主机:端口 为已启动的dask调度器（需安装 cxzy_xl[dask]）")
+register_options = (
+    click.option("--register", "register_file", type=click.Path(dir_okay=False, path_type=Path), metavar="收件登记.xlsx",
+                 help="收件登记的位置（默认：收件箱旁边的 收件登记.xlsx；记录每次收到的文件、替换和整改情况、各支部状态）"),
+    click.option("--no-register", is_flag=True, help="本次不记入收件登记"),
+)
+
+
+def register_option(fn: Any) -> Any:
+    for option in reversed(register_options):
+        fn = option(fn)
+    return fn
+
+
+def _register(register_file: Path | None, no_register: bool) -> bool | Path:
+    return False if no_register else register_file or True
+
+
+def _register_lines(run: RegisterRun | None) -> None:
+    if run is None:
+        return
+    for notice in run.notices:
+        click.echo(f"注意：{notice}", err=True)
+    counts = "，".join(f"{state} {n}" for state, n in run.counts().items() if n)
+    where = f"（收件登记：{run.path}）" if run.path is not None else "（收件登记未写入）"
+    click.echo(f"支部状态：{counts or '无'}{where}")
+
+
 previous_option = click.option(
     "--previous", multiple=True, metavar="上期汇总表", type=click.Path(exists=True, dir_okay=False, path_type=Path),
     help="上季度（上期）的汇总表：与上期比较排名和主要指标，并找出上期未完成、本期却不见了的承诺、民情和党员；"
@@ -353,13 +381,17 @@ previous_option = click.option(
               help="也显示提示类信息；-o 的问题清单中逐条列出自动纠正的写法（默认每列汇总为一行）")
 @previous_option
 @quiet_option
+@register_option
 def check(inbox: Path, registry: Path | None, fmt: str, output: Path | None, feedback: Path | None,
-          by_group: Path | None, show_all: bool, previous: tuple[Path, ...], quiet: bool) -> None:
+          by_group: Path | None, show_all: bool, previous: tuple[Path, ...], quiet: bool,
+          register_file: Path | None, no_register: bool) -> None:
     """检查收件箱中各支部报送的表格，列出每个问题所在的工作表和单元格。有错误时退出码为1。"""
     with _refusals(registry):
         run = run_check(inbox, registry, previous=previous, output=output, feedback=feedback, by_group=by_group,
-                        every=show_all, progress=_progress(quiet))
+                        every=show_all, progress=_progress(quiet), register=_register(register_file, no_register))
     print_findings(run.batch, fmt, show_all)
+    if fmt != "json":
+        _register_lines(run.register)
     if run.problem_list is not None:
         click.echo(f"问题清单：{run.problem_list}", err=True)
     if feedback is not None:
@@ -394,16 +426,18 @@ def _headline(summary: Summary, path: Path, detail: Path | None = None) -> None:
 @quiet_option
 @parquet_option
 @scheduler_option
+@register_option
 def aggregate(inbox: Path, registry: Path | None, output: Path | None, no_mask: bool, show_all: bool,
               no_detail: bool, previous: tuple[Path, ...], quiet: bool, parquet: Path | None,
-              scheduler: str | None) -> None:
+              scheduler: str | None, register_file: Path | None, no_register: bool) -> None:
     """检查并汇总收件箱中各支部的报表，生成带图表的汇总表（打印、上报用）和明细表（逐行查看用）。
     有错误时退出码为1（汇总表照常生成）。"""
     with _refusals(registry), engine(scheduler) as executor:
         run = run_aggregate(inbox, registry, previous=previous, output=output, mask=not no_mask, every=show_all,
                             progress=_progress(quiet), write_progress=_progress(quiet, "写出"), detail=not no_detail,
-                            parquet=parquet, executor=executor)
+                            parquet=parquet, executor=executor, register=_register(register_file, no_register))
     _headline(run.summary, run.path, run.detail)
+    _register_lines(run.register)
     if run.dataset is not None:
         _dataset_lines(run.dataset)
     sys.exit(1 if run.batch is not None and run.batch.has_errors else 0)

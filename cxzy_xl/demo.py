@@ -31,6 +31,7 @@ from .groups import group_findings
 from .normalize import id_check_digit, period_end, period_label, period_start
 from .output import write_group_lists
 from .pipeline import ResultRun, run_aggregate
+from .register import lock_path, register_path
 from .report import REPORT_MARK, write_reports
 from .resultbook import result_filename
 from .schema import Branch
@@ -681,7 +682,11 @@ def _quarter_two(demo: Demo, clean: dict[int, dict[str, Any]], rng: random.Rando
     out = demo.folder
 
     def result(inbox: Path, registry: Path, folder: Path, previous: Sequence[Path] = ()) -> ResultRun:
+        own(register_path(inbox))
+        own(lock_path(register_path(inbox)))
         run = run_aggregate(inbox, registry, previous=previous, folder=folder)
+        if run.register is not None and run.register.path is not None:
+            own(run.register.path)  # beside as （2） when Excel holds the old one
         own(folder / result_filename(run.summary))
         own(detail_filename(folder / result_filename(run.summary)))
         own(run.path)  # beside as （2） when Excel holds the old one

@@ -57,10 +57,17 @@ def feedback_filename(file: str, code: str) -> str:
 
 def write_feedback(findings: Iterable[Finding], inbox: str | os.PathLike[str], outdir: str | os.PathLike[str],
                    ) -> list[Path]:
+    """The paths :func:`feedback_files` writes, one per file."""
+    return list(feedback_files(findings, inbox, outdir).values())
+
+
+def feedback_files(findings: Iterable[Finding], inbox: str | os.PathLike[str], outdir: str | os.PathLike[str],
+                   ) -> dict[str, Path]:
     """For each submitted file with findings, write :func:`feedback_filename` into ``outdir`` and return
     the paths written, one per file. Names that would still collide (two subfolders' 支部填报表.xlsx of
     one branch, names differing only in case) get （2）, （3）…; an existing file is replaced only if it
-    is an untouched feedback file of ours, else the new one is saved beside it (:mod:`cxzy_xl.files`)."""
+    is an untouched feedback file of ours, else the new one is saved beside it (:mod:`cxzy_xl.files`).
+    Returns each submitted file (as findings name it) with the feedback written for it."""
     root = Path(inbox)
     out = Path(outdir)
     refuse_placement([out], inbox=root)
@@ -72,7 +79,7 @@ def write_feedback(findings: Iterable[Finding], inbox: str | os.PathLike[str], o
     for f in findings:
         if (root / f.file).is_file():
             by_file[f.file].append(f)
-    written = []
+    written: dict[str, Path] = {}
     names = NameSet()
     for file, items in sorted(by_file.items()):
         if not any(f.severity in FILL and f.code is not Code.DUPLICATE_SUBMISSION for f in items):
@@ -88,7 +95,7 @@ def write_feedback(findings: Iterable[Finding], inbox: str | os.PathLike[str], o
                 wb = load_workbook(source)
             except Exception:  # an .ods or .xls: its values, converted, cell for cell where they were
                 wb, converted = _converted(source), True
-        written.append(_write(wb, items, target, file if converted else ""))
+        written[file] = _write(wb, items, target, file if converted else "")
     return written
 
 

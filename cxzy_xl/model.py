@@ -37,6 +37,7 @@ class FileResult:
     path: str
     file: str  # the name shown in findings
     mtime: float = 0.0
+    digest: str = ""  # SHA-256 of the file's bytes (the inbox register knows a version by it)
     meta: dict[str, str] = field(default_factory=dict)
     sheets: dict[str, SheetRecords] = field(default_factory=dict)
     findings: list[Finding] = field(default_factory=list)

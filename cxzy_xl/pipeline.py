@@ -7,9 +7,10 @@ The command line (cli.py) and the demo only parse, call these and print.
 from __future__ import annotations
 
 import contextlib
+import datetime as dt
 import functools
 import os
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from concurrent.futures import Executor
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -42,7 +43,7 @@ from .dataset import (
     write_summary,
 )
 from .detailbook import detail_filename, write_results
-from .feedback import write_feedback
+from .feedback import feedback_files
 from .files import PlacementRefused, refuse_placement
 from .findings import Code, Finding, Severity, brief, make
 from .groups import has_groups
@@ -50,6 +51,7 @@ from .model import Batch, FileResult, Previous, Summary
 from .normalize import period_label
 from .output import write_findings, write_group_lists, write_result
 from .read import Registry, Unreadable, load_book, read_registry
+from .register import RegisterRun, read_arrivals, register_path, update_register
 from .resultbook import read_child, read_previous_all, result_filename
 from .rollup import rollup
 from .schema import RANK_CHANGE
@@ -57,6 +59,14 @@ from .workers import map_chunks, read_files_isolated
 
 PreviousArg = str | os.PathLike[str] | Previous
 RegistryArg = str | os.PathLike[str] | Registry
+# The inbox register: True, beside the inbox (register.register_path); False, none; or where it is.
+RegisterArg = bool | str | os.PathLike[str]
+
+
+def _register_file(inbox: str | os.PathLike[str], register: RegisterArg) -> Path | None:
+    if register is False:
+        return None
+    return register_path(inbox) if register is True else Path(register)
 
 
 def _registry(registry: RegistryArg | None) -> Registry | None:
@@ -83,19 +93,21 @@ def read_folder(inbox: str | os.PathLike[str], registry: RegistryArg | None = No
                 workers: int | None = None, isolate: bool = True,
                 progress: Callable[[int, int], None] | None = None,
                 previous: Sequence[PreviousArg] | PreviousArg | None = None,
-                executor: Executor | None = None) -> Batch:
+                executor: Executor | None = None, arrivals: Mapping[str, dt.datetime] | None = None) -> Batch:
     """Read and check every submission in ``inbox`` (the township office's folder of returned files).
     ``previous``: earlier result workbooks (paths or :class:`~cxzy_xl.model.Previous`), to compare
     with and to find what vanished since the last of them; an unusable one raises
     :class:`~cxzy_xl.model.PreviousError` before anything is read. ``executor``: any
     :class:`concurrent.futures.Executor` (e.g. ``distributed.Client(...).get_executor()``) to read on,
-    a chunk of files per task; ``None`` keeps the guarded worker pool. It is never shut down here."""
+    a chunk of files per task; ``None`` keeps the guarded worker pool. It is never shut down here.
+    ``arrivals``: each version's first arrival (by digest), from the inbox register
+    (:func:`~cxzy_xl.register.read_arrivals`), for the duplicate rule."""
     root = Path(inbox)
     reg = _registry(registry)
     earlier = _previous(previous, reg.settings.period if reg else "")
     tasks, skipped = inbox_tasks(root)
     return read_submissions(tasks, reg, skipped=skipped, previous=earlier, workers=workers, isolate=isolate,
-                            progress=progress, executor=executor)
+                            progress=progress, executor=executor, arrivals=arrivals)
 
 
 # --- the runs ---------------------------------------------------------------------------------------
@@ -126,6 +138,7 @@ class CheckRun:
     problem_list: Path | None = None
     feedback: list[Path] = field(default_factory=list)
     group_lists: list[Path] = field(default_factory=list)
+    register: RegisterRun | None = None  # the inbox register and each branch's state (None: not kept)
 
     @property
     def has_errors(self) -> bool:
@@ -142,6 +155,7 @@ class ResultRun:
     detail: Path | None = None  # the 明细表 beside a township's 汇总表 (None: a roll-up, or --no-detail)
     detail_writer: str = ""  # which writer wrote it (detailbook.WRITERS)
     dataset: DatasetSummary | None = None  # the Parquet dataset (``parquet=``)
+    register: RegisterRun | None = None  # the inbox register and each branch's state (None: not kept)
 
     @property
     def has_errors(self) -> bool:
@@ -151,25 +165,34 @@ class ResultRun:
 def run_check(inbox: str | os.PathLike[str], registry: RegistryArg | None = None, *,
               previous: Sequence[str | os.PathLike[str]] = (), output: str | os.PathLike[str] | None = None,
               feedback: str | os.PathLike[str] | None = None, by_group: str | os.PathLike[str] | None = None,
-              every: bool = False, progress: Callable[[int, int], None] | None = None) -> CheckRun:
+              every: bool = False, progress: Callable[[int, int], None] | None = None,
+              register: RegisterArg = True) -> CheckRun:
     """Check an inbox; optionally write the problem list (``output``), each branch's feedback workbook
-    (into ``feedback``) and one problem list per 督导组 (into ``by_group``). Refuses, nothing written:
-    an inbox without a spreadsheet (:class:`EmptyInbox`), an output inside the inbox or over an input
-    (:class:`~cxzy_xl.files.PlacementRefused`), and ``by_group`` without a registry that names groups."""
+    (into ``feedback``) and one problem list per 督导组 (into ``by_group``); record the run in the inbox
+    register (``register``: True beside the inbox, a path, or False) with the files sent back. Refuses,
+    nothing written: an inbox without a spreadsheet (:class:`EmptyInbox`), an output inside the inbox or
+    over an input (:class:`~cxzy_xl.files.PlacementRefused`), and ``by_group`` without a registry that
+    names groups."""
     reg_path = registry if isinstance(registry, (str, os.PathLike)) else None
-    refuse_placement([output, feedback, by_group], inbox=inbox, inputs=_inputs(reg_path, previous))
+    book = _register_file(inbox, register)
+    refuse_placement([output, feedback, by_group, book], inbox=inbox, inputs=_inputs(reg_path, previous))
     reg = _registry(registry)
     if by_group is not None and not has_groups(reg):
         raise PlacementRefused("按督导组生成问题清单，须用 --registry 给出填写了“督导组”列的支部名单")
     refuse_empty_inbox(inbox)
-    batch = read_folder(inbox, reg, progress=progress, previous=list(previous))
+    arrivals = read_arrivals(book, inbox) if book is not None else None
+    batch = read_folder(inbox, reg, progress=progress, previous=list(previous), arrivals=arrivals)
     run = CheckRun(batch)
     if output is not None:
         run.problem_list = write_findings(batch.findings, output, every=every)
+    sent: dict[str, Path] = {}
     if feedback is not None:
-        run.feedback = write_feedback(batch.findings, inbox, feedback)
+        sent = feedback_files(batch.findings, inbox, feedback)
+        run.feedback = list(sent.values())
     if by_group is not None:
         run.group_lists = write_group_lists(batch, by_group, every=every)
+    if book is not None:
+        run.register = update_register(book, batch, inbox, returned=set(sent))
     return run
 
 
@@ -178,25 +201,30 @@ def run_aggregate(inbox: str | os.PathLike[str], registry: RegistryArg | None = 
                   output: str | os.PathLike[str] | None = None, folder: str | os.PathLike[str] = ".",
                   mask: bool = True, every: bool = False, progress: Callable[[int, int], None] | None = None,
                   write_progress: Callable[[int, int], None] | None = None, detail: bool = True,
-                  parquet: str | os.PathLike[str] | None = None, executor: Executor | None = None) -> ResultRun:
+                  parquet: str | os.PathLike[str] | None = None, executor: Executor | None = None,
+                  register: RegisterArg = True) -> ResultRun:
     """Check and aggregate an inbox and write the result: the 汇总表 to ``output`` (replaced), else under
     its own name in ``folder`` (an earlier result of ours replaced only when nobody saved it since), and
     with ``detail`` the 明细表 beside it (:func:`~cxzy_xl.detailbook.detail_filename`), and with ``parquet``
     the analysts' dataset there (this quarter's partitions replaced). Files are read on ``executor``
-    when given (see :func:`read_folder`). An inbox without a spreadsheet is refused
-    (:class:`EmptyInbox`), nothing written."""
+    when given (see :func:`read_folder`). The run is recorded in the inbox register (``register``: as
+    :func:`run_check`). An inbox without a spreadsheet is refused (:class:`EmptyInbox`), nothing written."""
     reg_path = registry if isinstance(registry, (str, os.PathLike)) else None
+    book = _register_file(inbox, register)
     outputs = [output, detail_filename(output)] if output is not None and detail else [output]
-    outputs.append(parquet)
+    outputs.extend([parquet, book])
     refuse_placement(outputs, inbox=inbox, inputs=_inputs(reg_path, previous))
     refuse_empty_inbox(inbox)
-    batch = read_folder(inbox, registry, progress=progress, previous=list(previous), executor=executor)
+    arrivals = read_arrivals(book, inbox) if book is not None else None
+    batch = read_folder(inbox, registry, progress=progress, previous=list(previous), executor=executor,
+                        arrivals=arrivals)
     summary = aggregate(batch)
     written = write_results(summary, output, mask=mask, progress=write_progress, every_finding=every, folder=folder,
                             detail=detail)
     dataset = write_summary(summary, parquet, mask) if parquet is not None else None
+    kept = update_register(book, batch, inbox) if book is not None else None
     return ResultRun(summary, written.result, batch, written.detail.path if written.detail else None,
-                     written.detail.writer if written.detail else "", dataset)
+                     written.detail.writer if written.detail else "", dataset, kept)
 
 
 def run_rollup(results: Sequence[str | os.PathLike[str]], *, unit: str = "", allow_mixed_periods: bool = False,

@@ -903,6 +903,29 @@ PREV_SCORE, PREV_RANK, RANK_CHANGE = "上期综合得分", "上期排名", "排�
 SUBMITTED = "报送情况"
 ON_TIME, LATE = "按时", "逾期"
 
+# --- the inbox register (contract 1.2, "Talking with branches") ---------------------------------
+# 收件登记.xlsx beside the inbox: every version of every file seen (by its SHA-256), which one counts for a
+# branch and which it replaced, what a resubmission fixed, and each branch's state. Sheets in this order;
+# _问题 (the errors and warnings of each version, to compare a resubmission with) is hidden.
+REGISTER_NAME = "收件登记.xlsx"
+REGISTER_ID = "cxzy-register"
+REGISTER_SHEETS: dict[str, tuple[str, ...]] = {
+    "支部状态": ("收件箱", "报告期", "党组织编码", "党组织名称", "状态", "计入文件", "报送版本数", "首次收到", "最近收到",
+             "错误数", "警告数", "退回次数", "更新于"),
+    "收件登记": ("收件箱", "文件", "摘要", "首次收到", "最近一次", "在收件箱", "党组织编码", "党组织名称", "报告期", "填报日期",
+             "登记状态", "未计入原因", "替换了", "替换摘要", "错误数", "警告数", "已改正", "仍存在", "新出现", "退回反馈"),
+    "整改情况": ("收件箱", "报告期", "党组织编码", "文件", "上一版", "结果", "问题类型", "代码", "工作表", "位置", "说明"),
+    "_问题": ("摘要", "严重程度", "代码", "问题类型", "工作表", "位置", "说明"),
+}
+REGISTER_HIDDEN = ("_问题",)
+# A branch's state this quarter, in the order a township works through them: nothing counted; counted with
+# errors; its feedback sent back (反馈表 written for the counted file); corrected and sent again after a
+# return but still with errors; no errors.
+NOT_IN, HAS_ERRORS, RETURNED, CORRECTED, PASSED = "未报", "已报有错", "已退回", "已改", "通过"
+BRANCH_STATES = (NOT_IN, HAS_ERRORS, RETURNED, CORRECTED, PASSED)
+# What a resubmission did to each error or warning of the version it replaced (整改情况's 结果).
+FIXED, EXPLAINED_NOW, REMAINING, NEW = "已改正", "已说明", "仍存在", "新出现"
+
 # Masked in result workbooks unless asked otherwise.
 MASKED_KINDS = (Kind.ID_NUMBER, Kind.PHONE)
 
