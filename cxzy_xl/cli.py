@@ -495,6 +495,8 @@ def rollup(results: tuple[Path, ...], output: Path | None, unit: str, allow_mixe
 def _said_reports(reports: Any) -> None:
     click.echo(f"工作总结（草稿）：{reports.summary}")
     click.echo(f"情况通报：        {reports.notice}")
+    if reports.comments is not None:
+        click.echo(f"支部点评（草稿）：{reports.comments}")
 
 
 @main.command()
@@ -503,11 +505,14 @@ def _said_reports(reports: Any) -> None:
               help="写到这个文件夹（默认：汇总表所在的文件夹）")
 @click.option("--template", "templates", multiple=True, metavar="模板.docx",
               type=click.Path(exists=True, dir_okay=False, path_type=Path),
-              help="自己修改过的Word模板（文件名含“总结”或“通报”）；不给则用 workbooks/ 中的标准模板")
+              help="自己修改过的Word模板（文件名含“总结”“通报”或“点评”）；不给则用 workbooks/ 中的标准模板")
 @click.option("--date", "dated", metavar="成文日期", type=click.DateTime(formats=["%Y-%m-%d", "%Y/%m/%d"]),
               help="文末的成文日期，如 2011-10-12（默认：今天）")
-def report(result: Path, outdir: Path | None, templates: tuple[Path, ...], dated: Any) -> None:
-    """由汇总表（乡镇的或县里逐级汇总的）生成工作总结（草稿）和情况通报两份Word文档，数字全部从汇总表中取得。"""
+@click.option("--点评", "--comments", "comments", is_flag=True,
+              help="另外生成支部点评（草稿）：每个党支部一页，肯定成绩、指出问题、提出带期限的整改要求（乡镇的汇总表）")
+def report(result: Path, outdir: Path | None, templates: tuple[Path, ...], dated: Any, comments: bool) -> None:
+    """由汇总表（乡镇的或县里逐级汇总的）生成工作总结（草稿）和情况通报两份Word文档，数字全部从汇总表中取得；
+    加 --点评 再生成每个党支部一页的点评。"""
     try:
         chosen: dict[str, Path] = {}
         for t in templates:
@@ -515,7 +520,8 @@ def report(result: Path, outdir: Path | None, templates: tuple[Path, ...], dated
             if kind in chosen:
                 _fail(f"给了两个“{kind}”模板：{chosen[kind].name}、{t.name}")
             chosen[kind] = t
-        written = write_reports(result, outdir, templates=chosen, today=dated.date() if dated else None)
+        written = write_reports(result, outdir, templates=chosen, today=dated.date() if dated else None,
+                                comments=comments)
     except ReportError as exc:
         _fail(str(exc))
     for note in written.notes:

@@ -130,6 +130,9 @@ class Summary:
     extras: dict[str, pd.DataFrame] = field(default_factory=dict)  # chart data
     previous: list[Previous] = field(default_factory=list)  # oldest first (``--previous``)
     absent: tuple[str, ...] = ()  # base columns the result this was read from did not have (read as 0)
+    # 整改要求 (review.reviewed; schema.RECTIFY_COLUMNS): this quarter's, and last quarter's followed up;
+    # None when not worked out (a roll-up, or a result written before they were recorded)
+    requirements: pd.DataFrame | None = None
 
     @property
     def period(self) -> str:

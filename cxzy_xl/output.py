@@ -160,7 +160,8 @@ RATE_FIGURES = tuple(f.name for f in FIGURES if f.display_key == "pct")
 FOLDED = frozenset(f.name for f in FIGURES if f.folded)
 OVERDUE_FIGURES = ("超期承诺数", "超期未办结件数")
 UNVERIFIED_FILL = "#FCE4D6"  # 待核实: a figure computed with inputs left out
-TEXT_FIGURES = (schema.CODE_COL, "党组织名称", "党组织类型", "等次", "单位名称", "报送情况", "督导组", "联系领导", "联系支部")
+TEXT_FIGURES = (schema.CODE_COL, "党组织名称", "党组织类型", "等次", "单位名称", "报送情况", "督导组", "联系领导", "联系支部",
+                schema.FOLLOW_UP)
 WRAPPED_FIGURES = {"联系领导": 16, "联系支部": 48}  # text that wraps in its column (width): printed whole
 
 
@@ -977,6 +978,15 @@ def _draw_result(tmp: Path, summary: Summary, mask: bool, generated_at: dt.datet
             _never_printed(ks, len(df) + 1)
             ks.protect("")
             ks.hide()
+    if summary.requirements is not None:
+        # the 整改要求 of the 点评, recorded so that next quarter's --previous follows each one up
+        rs = wb.add_worksheet(schema.RECTIFY_SHEET)
+        for c, col in enumerate(schema.RECTIFY_COLUMNS):
+            rs.write_string(0, c, col)
+        write_frame(rs, summary.requirements.loc[:, list(schema.RECTIFY_COLUMNS)], 1, st)
+        _never_printed(rs, len(summary.requirements) + 1)
+        rs.protect("")
+        rs.hide()
     wb.close()
 
 

@@ -94,7 +94,8 @@ class RegisterDamaged(ValueError):
 
 def register_path(inbox: str | os.PathLike[str]) -> Path:
     """Where an inbox's register lives: :data:`~cxzy_xl.schema.REGISTER_NAME` in the inbox's parent folder."""
-    return Path(inbox).resolve().parent / REGISTER_NAME
+    p = Path(inbox)
+    return (p.parent if p.name not in ("", ".", "..") else p.resolve().parent) / REGISTER_NAME
 
 
 def lock_path(path: str | os.PathLike[str]) -> Path:

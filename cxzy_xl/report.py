@@ -36,6 +36,7 @@ from .aggregate import (
     figures,
     grade,
     show,
+    shown,
     submissions,
     unverified,
 )
@@ -44,20 +45,22 @@ from .findings import Code, Severity
 from .model import ChildResult, RollupError, Summary
 from .normalize import is_blank, normalize_value, period_end, period_label
 from .read import RawBook
-from .resultbook import kept_sheet, open_result, summary_of
+from .resultbook import kept_sheet, open_result, recorded_requirements, summary_of
+from .review import area_word, praise, requirements
 from .tallies import LATE_COUNT, tally_totals
 
 REPORT_MARK = "cxzy-report"
 # The standard Word templates, shipped as package data (tools/report_templates.py writes them).
 TEMPLATE_DIR = Path(__file__).parent / "docx_templates"
-SUMMARY_TEMPLATE, NOTICE_TEMPLATE = "工作总结模板.docx", "情况通报模板.docx"
-KINDS = ("总结", "通报")
+SUMMARY_TEMPLATE, NOTICE_TEMPLATE, COMMENT_TEMPLATE = "工作总结模板.docx", "情况通报模板.docx", "支部点评模板.docx"
+KINDS = ("总结", "通报", "点评")
+# The figures a 点评 opens with, as 支部汇总 shows them.
+COMMENT_FIGURES = ("党员数", "活动次数", "参学率", "承诺数", "承诺兑现率", "民情件数", "办结率", "办实事项目数", "综合得分")
 TOP_PROJECTS = 3  # the largest projects named, as seed 002 names them
 LOW_RATES = 3  # branches named as lowest on a rate
 ITEMS_NAMED = 3  # overdue commitments or concerns named per branch
 ITEM_CHARS = 24  # an item's text is cut to this many characters in the prose
 NAMED = 5  # names listed in a sentence before 等
-LOW_GAP = 0.05  # a rate is named as low when it is at least 5 百分点 below the whole area's
 STARTED = ("实施中", "已完成")  # projects that may be named as 成效 (a planned one is not yet one)
 
 
@@ -72,6 +75,7 @@ class Reports:
     summary: Path
     notice: Path
     notes: list[str] = field(default_factory=list)
+    comments: Path | None = None  # the 点评, when asked for
 
 
 # --- formats: one filter per kind of figure --------------------------------------------------------
@@ -182,14 +186,6 @@ def _int(v: Any) -> int:
 
 # --- reading the result ----------------------------------------------------------------------------
 
-def _area(unit: str) -> str:
-    """全镇, 全乡, 全县…: how the documents speak of the unit's whole area."""
-    for word in ("街道", "镇", "乡", "县", "区", "市", "州", "省"):
-        if word in unit:
-            return f"全{word}"
-    return "全辖区"
-
-
 def _child_word(level: int) -> str:
     return "党支部" if level <= 1 else "乡镇" if level == 2 else "县（市、区）"
 
@@ -289,7 +285,7 @@ def _context(result: str | os.PathLike[str], today: dt.date | None) -> tuple[dic
     missing = s.missing
     sent = submissions(s)
     ctx: dict[str, Any] = {
-        "单位": s.unit, "报告期": period, "辖区": _area(s.unit), "是汇总": county, "下级称谓": _child_word(level),
+        "单位": s.unit, "报告期": period, "辖区": area_word(s.unit), "是汇总": county, "下级称谓": _child_word(level),
         "下级数": len(s.by_unit) if county and s.by_unit is not None else sent.reported,
         "成文日期": _cn_date(today or dt.date.today()),
         "应报数": sent.expected, "已报数": sent.reported, "未报数": sent.missing, "逾期数": sent.late,
@@ -515,7 +511,7 @@ def _lowest(rows: pd.DataFrame, name_col: str, rate: str, den: str, whole: float
     if whole is None:
         return []
     df = rows[(rows[den] > 0) & rows[rate].notna()]
-    df = df[df[rate].astype("float64") <= whole - LOW_GAP + 1e-12].sort_values(rate, kind="stable")
+    df = df[df[rate].astype("float64") <= whole - schema.CLEAR_GAP + 1e-12].sort_values(rate, kind="stable")
     return [{"名称": str(r[name_col]), "值": float(r[rate])} for _, r in df.head(LOW_RATES).iterrows()]
 
 
@@ -572,6 +568,87 @@ def _fixes(rows: pd.DataFrame, key: str, name_col: str, s: Any, ctx: Mapping[str
     return out
 
 
+# --- 点评: a page per branch ----------------------------------------------------------------------
+
+def comment_context(result: str | os.PathLike[str], *, today: dt.date | None = None) -> dict[str, Any]:
+    """The named variables of the 点评 for a township's result workbook (README lists them): ``点评``, one
+    entry per branch that reported, each sentence's figures as 支部汇总 shows them."""
+    return _comment_context(Path(result), today)[0]
+
+
+def _comment_context(path: Path, today: dt.date | None) -> tuple[dict[str, Any], list[str]]:
+    child, book, s = _read(path)
+    if s.level > 1:
+        raise ReportError(f"{path.name} 是逐级汇总的汇总表：点评按党支部逐个写，请用乡镇的汇总表")
+    notes = []
+    asked = recorded_requirements(book)
+    if asked is None:
+        asked = requirements(s)
+        notes.append(f"{path.name} 是旧版本生成的，没有记录整改要求：点评中的整改要求按汇总表中的数字重新得出，"
+                     "下季度无法据此跟进，请用新版本重新汇总")
+    prev = _previous(book.meta)
+    ranks = prev.get("ranks", {}) if prev else {}
+    rows = s.by_branch.copy()
+    rows[schema.RANK_CHANGE] = [
+        (int(ranks[str(c)][1]) - int(r)) if str(c) in ranks and ranks[str(c)][1] is not None and not _none(r) else None
+        for c, r in zip(rows[schema.CODE_COL], rows["排名"], strict=True)]
+    good = praise(replace(s, by_branch=rows))
+    end = period_end(s.period) if s.period else dt.date.today()
+    items = {"超期承诺": _overdue_items(_detail(book, "公开承诺"), end, schema.DEADLINE["公开承诺"], "承诺内容"),
+             "超期民情": _overdue_items(_detail(book, "民情台账"), end, schema.DEADLINE["民情台账"], "反映问题")}
+    ranked = int(rows["排名"].notna().sum())
+    branches = []
+    for _, r in rows.sort_values(schema.CODE_COL, kind="stable").iterrows():
+        code = str(r[schema.CODE_COL])
+        doubtful = set(str(r.get(UNVERIFIED_COL) or "").split("、")) - {""}
+        figs = {name: shown(r[name], name) + ("（待核实）" if name in doubtful and name != "综合得分" else "")
+                for name in COMMENT_FIGURES}
+        mine = asked[asked[schema.CODE_COL].astype(str) == code]
+        now = mine[mine["提出报告期"] == s.period]
+        before = mine[mine["提出报告期"] != s.period]
+        branches.append({
+            "名称": str(r["党组织名称"]), "编码": code, **figs,
+            "排名": "" if _none(r["排名"]) else int(r["排名"]), "等次": str(r.get("等次") or ""),
+            "待核实": sorted(doubtful),
+            "成绩": good.get(code, []),
+            "问题": [{"事项": str(q["事项"]), "问题": str(q["问题"]), "要求": str(q["要求"]),
+                    "期限": _cn_date(dt.date.fromisoformat(str(q["期限"])[:10])),
+                    "内容": items.get(str(q["事项"]), {}).get(code, [])} for _, q in now.iterrows()],
+            "跟进": [{"要求": str(q["要求"]), "跟进": str(q["跟进"]), "指标": str(q["指标"]),
+                    "当时": shown(q["当时"], str(q["指标"])), "本期": shown(q["本期"], str(q["指标"]))}
+                   for _, q in before.iterrows()],
+        })
+    ctx = {"单位": s.unit, "报告期": period_label(s.period) if s.period else "", "辖区": area_word(s.unit),
+           "成文日期": _cn_date(today or dt.date.today()), "排名数": ranked, "点评": branches}
+    return ctx, notes
+
+
+def comment_filename(ctx: Mapping[str, Any]) -> str:
+    return safe_filename(f"{ctx['单位']}创先争优活动支部点评（草稿）_{ctx['报告期'] or '未知报告期'}", suffix=".docx")
+
+
+@dataclass
+class Comments:
+    """What :func:`write_comments` wrote, and what the office should know about the result it read."""
+
+    path: Path
+    notes: list[str] = field(default_factory=list)
+
+
+def write_comments(result: str | os.PathLike[str], outdir: str | os.PathLike[str] | None = None, *,
+                   template: str | os.PathLike[str] | None = None, today: dt.date | None = None) -> Comments:
+    """Write the 点评 (``<单位>创先争优活动支部点评（草稿）_<报告期>.docx``, a page per branch) for a township's
+    result workbook into ``outdir`` (default: the result's folder), from ``template`` (an office's own)
+    or the standard one. Replaced only if ours and untouched, as the 总结 and 通报. Raises
+    :class:`ReportError` (Chinese) for a result or template that cannot be used."""
+    ctx, notes = _comment_context(Path(result), today)
+    folder = Path(outdir) if outdir is not None else Path(result).parent
+    name = comment_filename(ctx)
+    with atomic(folder / name, replace=False, mark=REPORT_MARK, what="支部点评") as target:
+        _render(Path(template) if template else TEMPLATE_DIR / COMMENT_TEMPLATE, ctx, target.tmp, Path(name).stem)
+    return Comments(target.path, notes)
+
+
 # --- writing ---------------------------------------------------------------------------------------
 
 VARIABLES: dict[str, str] = {
@@ -619,7 +696,7 @@ def template_kind(path: str | os.PathLike[str]) -> str:
     name = Path(path).name
     kinds = [k for k in KINDS if k in name]
     if len(kinds) != 1:
-        raise ReportError(f"模板 {name} 的文件名中应含“总结”或“通报”（只含其一），以便知道它是哪一份文件的模板")
+        raise ReportError(f"模板 {name} 的文件名中应含“总结”“通报”或“点评”（只含其一），以便知道它是哪一份文件的模板")
     return kinds[0]
 
 
@@ -654,18 +731,21 @@ def _render(template: Path, ctx: Mapping[str, Any], target: Path, title: str) ->
 
 def write_reports(result: str | os.PathLike[str], outdir: str | os.PathLike[str] | None = None, *,
                   templates: Mapping[str, str | os.PathLike[str]] | None = None,
-                  today: dt.date | None = None) -> Reports:
+                  today: dt.date | None = None, comments: bool = False) -> Reports:
     """Write ``<单位>创先争优活动工作总结（草稿）_<报告期>.docx`` and ``<单位>创先争优活动情况通报_<报告期>.docx``
     for a result workbook into ``outdir`` (default: the result's folder). ``templates``: an office's own
     Word templates by kind (总结, 通报; see :func:`template_kind`). A file of the same name is replaced
     only if we wrote it and nobody has saved it since; otherwise ours is saved beside it (files.py).
+    With ``comments`` (or a 点评 template given) also the 点评 (:func:`write_comments`).
     Raises :class:`ReportError` (Chinese) for a result or template that cannot be used."""
     ctx, notes = _context(result, today)
     folder = Path(outdir) if outdir is not None else Path(result).parent
     chosen = {"总结": TEMPLATE_DIR / SUMMARY_TEMPLATE, "通报": TEMPLATE_DIR / NOTICE_TEMPLATE}
-    for kind, p in (templates or {}).items():
+    own = dict(templates or {})
+    comment_template = own.pop("点评", None)
+    for kind, p in own.items():
         if kind not in chosen:
-            raise ReportError(f"模板种类应为“总结”或“通报”，不是“{kind}”")
+            raise ReportError(f"模板种类应为“总结”“通报”或“点评”，不是“{kind}”")
         chosen[kind] = Path(p)
     names = report_filenames(ctx)
     written = []
@@ -674,8 +754,12 @@ def write_reports(result: str | os.PathLike[str], outdir: str | os.PathLike[str]
         with atomic(folder / name, replace=False, mark=REPORT_MARK, what=what) as target:
             _render(template, ctx, target.tmp, Path(name).stem)
         written.append(target.path)
-    return Reports(written[0], written[1], notes)
+    if not (comments or comment_template):
+        return Reports(written[0], written[1], notes)
+    said = write_comments(result, folder, template=comment_template, today=today)
+    return Reports(written[0], written[1], notes + [n for n in said.notes if n not in notes], said.path)
 
 
-__all__ = ["FILTERS", "REPORT_MARK", "VARIABLES", "ReportError", "Reports", "report_context", "report_filenames",
-           "template_kind", "write_reports"]
+__all__ = ["COMMENT_FIGURES", "COMMENT_TEMPLATE", "Comments", "FILTERS", "REPORT_MARK", "VARIABLES", "ReportError", "Reports",
+           "comment_context", "comment_filename", "report_context", "report_filenames", "template_kind", "write_comments",
+           "write_reports"]

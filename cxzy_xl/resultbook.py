@@ -460,6 +460,27 @@ def read_child(path: str, file: str) -> ChildResult | FileResult:
     return FileResult(path, file, readable=False, findings=[make(Code.FILE_UNREADABLE, file, detail=detail)])
 
 
+def recorded_requirements(book: RawBook) -> pd.DataFrame | None:
+    """The 整改要求 a 汇总表 recorded (its hidden :data:`~cxzy_xl.schema.RECTIFY_SHEET`), or None for a
+    result written before they were (or with the sheet's header edited)."""
+    raw = book.sheet(schema.RECTIFY_SHEET)
+    if raw is None or not raw.rows:
+        return None
+    header = ["" if h is None else str(h) for h in raw.rows[0]]
+    if any(c not in header for c in schema.RECTIFY_COLUMNS):
+        return None
+    at = {c: header.index(c) for c in schema.RECTIFY_COLUMNS}
+    rows = [{c: (r[i] if i < len(r) else None) for c, i in at.items()} for r in raw.rows[1:]
+            if any(v not in (None, "") for v in r)]
+    df = pd.DataFrame(rows, columns=list(schema.RECTIFY_COLUMNS))
+    for c in schema.RECTIFY_COLUMNS:
+        if c in ("当时", "全镇", "本期"):
+            df[c] = pd.to_numeric(df[c].map(lambda v: None if v in ("", None) else v), errors="coerce")
+        else:
+            df[c] = df[c].map(lambda v: "" if v is None else v.isoformat()[:10] if isinstance(v, dt.date) else str(v))
+    return df
+
+
 def kept_sheet(book: RawBook, sheet: str) -> RawSheet | None:
     """The rows of a branch table a result keeps for later runs: its hidden sheet (schema.KEPT), or in a
     result written before the 明细表 was split off, its detail sheet of the same name."""
@@ -501,6 +522,7 @@ def read_previous(path: str | os.PathLike[str]) -> Previous:
     summary = summary_of(child, book.meta)
     details = {}
     if child.level == 1:
+        summary = replace(summary, requirements=recorded_requirements(book))
         for v in schema.VANISHED:
             raw = kept_sheet(book, v.sheet)
             details[v.sheet] = None if raw is None else detail_rows(raw, schema.BRANCH_SHEET[v.sheet], v)
@@ -541,5 +563,5 @@ def read_previous_all(paths: Iterable[str | os.PathLike[str] | Previous], period
 
 
 __all__ = ["FINDING_HEADERS", "FINDING_KIND", "canonical", "data_digest", "data_rows", "figure_rows", "figure_tables", "kept_sheet", "meta_dates",
-           "previous_meta", "read_child", "open_result", "read_previous", "read_previous_all", "read_result", "result_filename",
+           "previous_meta", "read_child", "open_result", "read_previous", "recorded_requirements", "read_previous_all", "read_result", "result_filename",
            "summary_of"]

@@ -926,6 +926,80 @@ BRANCH_STATES = (NOT_IN, HAS_ERRORS, RETURNED, CORRECTED, PASSED)
 # What a resubmission did to each error or warning of the version it replaced (整改情况's 结果).
 FIXED, EXPLAINED_NOW, REMAINING, NEW = "已改正", "已说明", "仍存在", "新出现"
 
+# --- 点评 and 整改要求 (contract 1.2, "Talking with branches"; seed 004's 领导点评) -------------------------
+# A rate is clearly above or below the area's (全镇) when it differs by at least this much: the 通报 names
+# low rates by it, the 点评 praises and asks by it.
+CLEAR_GAP = 0.05
+
+
+@dataclass(frozen=True)
+class Rectify:
+    """One kind of 问题 the 点评 names and the 整改要求 it asks, judged by one figure of the branch's row
+    (支部汇总, or 数据 for the counts behind it). ``test``: ``some`` (the figure above 0), ``below`` (a rate
+    at least :data:`CLEAR_GAP` below the area's), ``none`` (a 0/1 count at 0). Next quarter it is followed
+    up by the same figure: ``better`` says what 已改进 is (``zero``: none left; ``lower``: fewer than when
+    asked; ``higher``: above what it was; ``some``: done). ``soon``: due within :data:`SOON_DAYS` of the
+    报送截止日期 (a report to correct), else by the next quarter's end. ``problem`` and ``ask`` are the
+    wording, with {value} (the branch's figure as shown), {whole} (the area's) and {area} (全镇…)."""
+
+    key: str
+    figure: str
+    test: Literal["some", "below", "none"]
+    problem: str
+    ask: str
+    better: Literal["zero", "lower", "higher", "some"]
+    soon: bool = False
+
+
+SOON_DAYS = 15
+RECTIFY: tuple[Rectify, ...] = (
+    Rectify("报表错误", "错误数", "some", "报表有填报错误{value}处{unverified}", "对照反馈表改正全部填报错误，重新报送", "zero",
+            soon=True),
+    Rectify("逾期报送", "逾期报送数", "some", "本期报表逾期报送", "在报送截止日期前报送下期报表", "zero"),
+    Rectify("超期承诺", "超期承诺数", "some", "有{value}项公开承诺已过计划完成日期仍未兑现",
+            "加快推进超期承诺，兑现后及时公开", "lower"),
+    Rectify("超期民情", "超期未办结件数", "some", "有{value}件民情已过办结时限仍未办结",
+            "限期办结超期民情，并向反映的群众回复", "lower"),
+    Rectify("兑现率偏低", "承诺兑现率", "below", "承诺兑现率{value}，低于{area}的{whole}", "加快兑现公开承诺，兑现率赶上{area}水平",
+            "higher"),
+    Rectify("参学率偏低", "参学率", "below", "参学率{value}，低于{area}的{whole}", "组织党员参加集中学习，参学率赶上{area}水平",
+            "higher"),
+    Rectify("办结率偏低", "办结率", "below", "民情办结率{value}，低于{area}的{whole}", "加快办理群众反映的问题，办结率赶上{area}水平",
+            "higher"),
+    Rectify("满意率偏低", "测评满意率", "below", "民主测评满意率{value}，低于{area}的{whole}",
+            "认真听取群众意见，改进工作作风，提高群众满意率", "higher"),
+    Rectify("未成立领导小组", "成立领导小组支部数", "none", "尚未成立创先争优活动领导小组", "成立创先争优活动领导小组", "some"),
+    Rectify("未制定实施方案", "制定实施方案支部数", "none", "尚未制定创先争优活动实施方案", "制定创先争优活动实施方案", "some"),
+    Rectify("未召开动员大会", "召开动员大会支部数", "none", "尚未召开创先争优活动动员大会", "召开动员大会，部署创先争优活动", "some"),
+)
+
+
+@dataclass(frozen=True)
+class Praise:
+    """One kind of 成绩 the 点评 affirms: ``test`` ``above`` (a rate at least :data:`CLEAR_GAP` above the
+    area's), ``top`` (graded the highest 等次), ``rank_up`` (at least :data:`RANK_UP` places up on the
+    previous quarter). ``words`` as :class:`Rectify`'s, with {rank}, {grade}, {n} (branches ranked), {up}."""
+
+    figure: str
+    test: Literal["above", "top", "rank_up"]
+    words: str
+
+
+RANK_UP = 3
+PRAISE: tuple[Praise, ...] = (
+    Praise("综合得分", "top", "综合得分{value}分，在{area}{n}个参加排名的党支部中排第{rank}位，评为“{grade}”等次"),
+    Praise("排名", "rank_up", "排名比上期上升{up}位"),
+    Praise("承诺兑现率", "above", "承诺兑现率{value}，高于{area}的{whole}"),
+    Praise("参学率", "above", "参学率{value}，高于{area}的{whole}"),
+    Praise("办结率", "above", "民情办结率{value}，高于{area}的{whole}"),
+    Praise("测评满意率", "above", "民主测评满意率{value}，高于{area}的{whole}"),
+)
+RECTIFY_SHEET = "_整改要求"  # hidden in the 汇总表: this quarter's 整改要求, and last quarter's followed up
+RECTIFY_COLUMNS = ("提出报告期", "党组织编码", "党组织名称", "事项", "指标", "当时", "全镇", "问题", "要求", "期限", "本期",
+                   "跟进")
+IMPROVED, NOT_IMPROVED, FOLLOW_UNVERIFIED, FOLLOW_NO_FIGURE, FOLLOW_NOT_IN = "已改进", "未改进", "待核实", "本期无此数", "本期未报送"
+FOLLOW_UP = "上期整改"  # 支部汇总's column with --previous: how last quarter's 整改要求 went
+
 # Masked in result workbooks unless asked otherwise.
 MASKED_KINDS = (Kind.ID_NUMBER, Kind.PHONE)
 

@@ -20,12 +20,14 @@ from typing import Any
 
 import officedoc as od  # beside this file
 
-from cxzy_xl.report import NOTICE_TEMPLATE, SUMMARY_TEMPLATE
+from cxzy_xl.report import COMMENT_TEMPLATE, NOTICE_TEMPLATE, SUMMARY_TEMPLATE
 
 ROOT = Path(__file__).resolve().parent.parent
 PACKAGE_TEMPLATES = ROOT / "cxzy_xl" / "docx_templates"  # the package's own copy, beside report.py
 WORKBOOKS = ROOT / "workbooks"
-SUMMARY_MARK, NOTICE_MARK = "cxzy-summary-template", "cxzy-notice-template"
+SUMMARY_MARK, NOTICE_MARK, COMMENT_MARK = "cxzy-summary-template", "cxzy-notice-template", "cxzy-comment-template"
+PAGE_TITLE = "page title"  # the title style, starting a new page: the 点评's page per branch
+RUN_IN = "run-in"  # "标题。|正文": a body paragraph led by its heading in the heading's font (a page holds more)
 
 # --- 工作总结（草稿） -------------------------------------------------------------------------------
 
@@ -239,6 +241,36 @@ NOTICE: list[tuple[str, Any]] = [
 ]
 
 
+# --- 支部点评（草稿）: one page per branch (seed 004's 领导点评: 肯定成绩，指出问题和努力方向，督促整改) ---------
+
+COMMENTS: list[tuple[str, Any]] = [
+    (od.BODY, "{%p for b in 点评 %}"),
+    (PAGE_TITLE, "{{ b.名称 }}"),
+    (od.SUBTITLE, "{{ 报告期 }}创先争优活动点评"),
+    (od.BODY, "{{ 报告期 }}，{{ b.名称 }}有党员{{ b.党员数 }}名，开展学习活动{{ b.活动次数 }}次"
+              "{% if b.参学率 %}，参学率{{ b.参学率 }}{% endif %}；作出公开承诺{{ b.承诺数 }}项"
+              "{% if b.承诺兑现率 %}，兑现率{{ b.承诺兑现率 }}{% endif %}；登记民情{{ b.民情件数 }}件"
+              "{% if b.办结率 %}，办结率{{ b.办结率 }}{% endif %}；为民办实事{{ b.办实事项目数 }}件。"
+              "{% if b.排名 %}综合得分{{ b.综合得分 }}分，在{{ 辖区 }}{{ 排名数 }}个参加排名的党支部中排第{{ b.排名 }}位，"
+              "评为“{{ b.等次 }}”等次。{% elif b.综合得分 %}综合得分{{ b.综合得分 }}分，因部分数字待核实，暂不排名。{% endif %}"),
+    (RUN_IN, "一、取得的成绩。|{% if b.成绩 %}{{ b.成绩|join(\"；\") }}。{% else %}本期主要指标未明显高于{{ 辖区 }}水平，"
+             "还需努力。{% endif %}"),
+    (RUN_IN, "二、存在的问题。|{% if b.问题 %}{% for q in b.问题 %}{% if b.问题|length > 1 %}{{ loop.index }}．{% endif %}"
+             "{{ q.问题 }}{% if q.内容 %}（{{ q.内容|顿号 }}）{% endif %}{% if loop.last %}。{% else %}；{% endif %}{% endfor %}"
+             "{% else %}本期未发现明显问题。{% endif %}"),
+    (RUN_IN, "三、整改要求。|{% if b.问题 %}{% for q in b.问题 %}{% if b.问题|length > 1 %}{{ loop.index }}．{% endif %}"
+             "{{ q.要求 }}，{{ q.期限 }}前完成{% if loop.last %}。{% else %}；{% endif %}{% endfor %}"
+             "{% else %}希望保持成绩，再接再厉，发挥示范带动作用。{% endif %}"),
+    (od.BODY, "{%p if b.跟进 %}"),
+    (RUN_IN, "四、上期整改落实情况。|{% for x in b.跟进 %}“{{ x.要求 }}”{{ x.跟进 }}{% if x.当时 and x.本期 %}"
+             "（{{ x.指标 }}由{{ x.当时 }}到{{ x.本期 }}）{% endif %}{% if loop.last %}。{% else %}；{% endif %}{% endfor %}"),
+    (od.BODY, "{%p endif %}"),
+    (od.SIGNATURE, "{{ 单位 }}"),
+    (od.SIGNATURE, "{{ 成文日期 }}"),
+    (od.BODY, "{%p endfor %}"),
+]
+
+
 def _table(doc: Any, spec: tuple[str, tuple[str, ...], tuple[str, ...], tuple[float, ...]]) -> None:
     rows_var, headers, cells, widths = spec
     first = [f"{{%tr for r in {rows_var} %}}", *[""] * (len(headers) - 1)]
@@ -255,6 +287,16 @@ def build(paragraphs: list[tuple[str, Any]], title: str, mark: str) -> Any:
             _table(doc, item)  # type: ignore[arg-type]
             continue
         style, text = item
+        if style == RUN_IN:
+            head, rest = text.split("|", 1)
+            p = doc.add_paragraph(style=doc.styles[od.BODY])
+            od.set_font(p.add_run(head), od.HEADING1_FONT)
+            p.add_run(rest)
+            continue
+        if style == PAGE_TITLE:
+            p = doc.add_paragraph(text, style=doc.styles[od.TITLE])
+            p.paragraph_format.page_break_before = True
+            continue
         doc.add_paragraph(text, style=doc.styles[style])
     if body is not None and not body.text:
         body._p.getparent().remove(body._p)
@@ -263,7 +305,8 @@ def build(paragraphs: list[tuple[str, Any]], title: str, mark: str) -> Any:
 
 def build_all() -> dict[str, Any]:
     return {SUMMARY_TEMPLATE: build(SUMMARY, "{{ 单位 }}{{ 报告期 }}创先争优活动工作总结（草稿）", SUMMARY_MARK),
-            NOTICE_TEMPLATE: build(NOTICE, "关于{{ 报告期 }}创先争优活动情况的通报", NOTICE_MARK)}
+            NOTICE_TEMPLATE: build(NOTICE, "关于{{ 报告期 }}创先争优活动情况的通报", NOTICE_MARK),
+            COMMENT_TEMPLATE: build(COMMENTS, "{{ 单位 }}{{ 报告期 }}创先争优活动支部点评（草稿）", COMMENT_MARK)}
 
 
 def main(argv: list[str] | None = None) -> int:
