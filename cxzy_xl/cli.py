@@ -42,7 +42,7 @@ from .pipeline import (
     run_rollup,
 )
 from .read import Unreadable, read_registry
-from .register import RegisterRun
+from .register import RegisterRun, register_path
 from .report import ReportError, template_kind, write_reports
 from .templates import write_blank_templates, write_branch_templates
 
@@ -571,6 +571,7 @@ def demo(folder: Path, n_branches: int, seed: int, committee: str, prefix: str, 
     click.echo(f"  下发：    {q.templates}（按上季度报表预填的填报表，浅绿色底的内容请支部核对更新）")
     click.echo(f"  收件箱：  {q.inbox}（{len(q.files)} 个支部更新后报回的报表）")
     click.echo(f"  督导组问题清单：{q.groups}（每个督导组一份）")
+    click.echo(f"  收件登记：{register_path(q.inbox)}（收到的每个文件、替换和整改情况、各支部状态）")
     click.echo("")
     _headline(q.summary, q.result, _detail_beside(q.result))
     _said_reports(q.reports)

@@ -695,9 +695,11 @@ def _quarter_two(demo: Demo, clean: dict[int, dict[str, Any]], rng: random.Rando
         return run
 
     def reports(path: Path, day: dt.date) -> Any:
-        written = write_reports(path, path.parent, today=day)
+        written = write_reports(path, path.parent, today=day, comments=True)
         own(written.summary)
         own(written.notice)
+        if written.comments is not None:
+            own(written.comments)
         return written
 
     first = result(demo.inbox, demo.registry, out)

@@ -161,7 +161,7 @@ FOLDED = frozenset(f.name for f in FIGURES if f.folded)
 OVERDUE_FIGURES = ("超期承诺数", "超期未办结件数")
 UNVERIFIED_FILL = "#FCE4D6"  # 待核实: a figure computed with inputs left out
 TEXT_FIGURES = (schema.CODE_COL, "党组织名称", "党组织类型", "等次", "单位名称", "报送情况", "督导组", "联系领导", "联系支部",
-                schema.FOLLOW_UP)
+                schema.FOLLOW_UP, schema.STATE_COL)
 WRAPPED_FIGURES = {"联系领导": 16, "联系支部": 48}  # text that wraps in its column (width): printed whole
 
 

@@ -53,7 +53,7 @@ from .output import write_findings, write_group_lists, write_result
 from .read import Registry, Unreadable, load_book, read_registry
 from .register import RegisterRun, read_arrivals, register_path, update_register
 from .resultbook import read_child, read_previous_all, result_filename
-from .review import reviewed
+from .review import reviewed, with_states
 from .rollup import rollup
 from .schema import RANK_CHANGE
 from .workers import map_chunks, read_files_isolated
@@ -219,11 +219,13 @@ def run_aggregate(inbox: str | os.PathLike[str], registry: RegistryArg | None = 
     arrivals = read_arrivals(book, inbox) if book is not None else None
     batch = read_folder(inbox, registry, progress=progress, previous=list(previous), executor=executor,
                         arrivals=arrivals)
+    kept = update_register(book, batch, inbox) if book is not None else None
     summary = reviewed(aggregate(batch), batch.previous)
+    if kept is not None:
+        summary = with_states(summary, kept.states)
     written = write_results(summary, output, mask=mask, progress=write_progress, every_finding=every, folder=folder,
                             detail=detail)
     dataset = write_summary(summary, parquet, mask) if parquet is not None else None
-    kept = update_register(book, batch, inbox) if book is not None else None
     return ResultRun(summary, written.result, batch, written.detail.path if written.detail else None,
                      written.detail.writer if written.detail else "", dataset, kept)
 

@@ -210,6 +210,16 @@ def reviewed(summary: Summary, previous: Sequence[Previous] = ()) -> Summary:
     return replace(summary, requirements=table, by_branch=by_branch)
 
 
+def with_states(summary: Summary, states: Mapping[str, str]) -> Summary:
+    """``summary`` with 支部汇总's :data:`~cxzy_xl.schema.STATE_COL`: each reported branch's state in the
+    conversation (已报有错 / 已退回 / 已改 / 通过, from the inbox register). ``summary`` is unchanged."""
+    if summary.level > 1 or not states:
+        return summary
+    by_branch = summary.by_branch.copy()
+    by_branch[schema.STATE_COL] = by_branch[schema.CODE_COL].map(lambda c: states.get(str(c), "")).astype(object)
+    return replace(summary, by_branch=by_branch)
+
+
 def praise(summary: Summary) -> dict[str, list[str]]:
     """Per branch code, its 成绩 (:data:`~cxzy_xl.schema.PRAISE`), in that order."""
     if summary.by_branch.empty:
@@ -247,4 +257,4 @@ def praise(summary: Summary) -> dict[str, list[str]]:
 
 
 __all__ = ["RECTIFY_BY_KEY", "area_word", "asked_before", "deadline", "follow_up", "next_quarter_end", "praise",
-           "requirements", "reviewed"]
+           "requirements", "reviewed", "with_states"]

@@ -999,6 +999,7 @@ RECTIFY_COLUMNS = ("提出报告期", "党组织编码", "党组织名称", "事
                    "跟进")
 IMPROVED, NOT_IMPROVED, FOLLOW_UNVERIFIED, FOLLOW_NO_FIGURE, FOLLOW_NOT_IN = "已改进", "未改进", "待核实", "本期无此数", "本期未报送"
 FOLLOW_UP = "上期整改"  # 支部汇总's column with --previous: how last quarter's 整改要求 went
+STATE_COL = "收件状态"  # 支部汇总's column where the inbox register is kept: BRANCH_STATES of a reported branch
 
 # Masked in result workbooks unless asked otherwise.
 MASKED_KINDS = (Kind.ID_NUMBER, Kind.PHONE)

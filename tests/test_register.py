@@ -254,6 +254,11 @@ def test_aggregate_records_the_run_and_the_console_shows_the_states(tmp_path):
     assert out.exit_code == 1, out.output  # T002 has errors
     assert "支部状态：未报 1，已报有错 1，通过 1" in out.output
     assert _state(tmp_path / schema.REGISTER_NAME, "T001")["状态"] == "通过"
+    ws = openpyxl.load_workbook(tmp_path / "汇总.xlsx")["支部汇总"]
+    header = [c.value for c in ws[2]]
+    at = header.index(schema.STATE_COL)
+    assert {r[0].value: r[at].value for r in ws.iter_rows(min_row=3) if r[0].value in ("T001", "T002")} == {
+        "T001": "通过", "T002": "已报有错"}
     out = CliRunner().invoke(main, ["check", str(inbox), "--registry", str(registry), "--no-register"])
     assert "支部状态" not in out.output
 
@@ -276,3 +281,35 @@ def test_a_folder_that_refuses_is_a_notice_and_the_run_goes_on(tmp_path, monkeyp
     assert run.register.path is None and len(run.register.notices) == 1 and "未登记" in run.register.notices[0]
     assert run.register.states == {"T001": "通过", "T002": "已退回" if where == "lock" else "已报有错", "T003": "未报"}
     assert not (tmp_path / schema.REGISTER_NAME).exists()
+
+
+CONVERSATION = Path(__file__).parent / "data" / "conversation"
+
+
+def test_the_conversation_typed_in_libreoffice_is_on_record(tmp_path):
+    """tests/data/conversation (made by make_conversation_files.py): DX009 sends an .ods with two warnings
+    and DX007 an .xls with errors; both get their feedback; the clerks answer in LibreOffice with .xlsx
+    files (DX009 explains a warning; DX007 "explains" an error) and the office drops the old files."""
+    inbox = tmp_path / "收件箱"
+    inbox.mkdir()
+    for name in ("DX009.ods", "DX007.xls"):
+        shutil.copy(CONVERSATION / name, inbox / name)
+    first = run_check(inbox, feedback=tmp_path / "反馈")
+    assert first.register.states == {"DX009": "通过", "DX007": "已退回"}  # warnings only: nothing to correct
+    for old, new in (("DX009.ods", "DX009_explained.xlsx"), ("DX007.xls", "DX007_explained.xlsx")):
+        (inbox / old).unlink()
+        shutil.copy(CONVERSATION / new, inbox / new)
+    second = run_check(inbox)
+    assert second.register.states == {"DX009": "通过", "DX007": "已改"}
+    book = tmp_path / schema.REGISTER_NAME
+    files = _sheet(book, "收件登记").set_index("文件")
+    assert files.loc["DX009.ods", "登记状态"] == files.loc["DX007.xls", "登记状态"] == "已被替换"
+    assert files.loc["DX009.ods", "在收件箱"] == "否"
+    assert files.loc["DX009_explained.xlsx", "替换了"] == "DX009.ods"
+    assert files.loc["DX007_explained.xlsx", "替换了"] == "DX007.xls"
+    changes = _sheet(book, "整改情况")
+    dx009 = changes[changes["党组织编码"] == "DX009"]
+    assert set(zip(dx009["结果"], dx009["代码"], strict=True)) == {("已说明", "COUNT_MISMATCH"), ("仍存在", "UNKNOWN_MEMBER")}
+    dx007 = changes[changes["党组织编码"] == "DX007"]
+    assert ("仍存在", "BAD_ID_NUMBER") in set(zip(dx007["结果"], dx007["代码"], strict=True))
+    assert files.loc["DX009_explained.xlsx", "已改正"] == 1  # the explained warning counts as dealt with
