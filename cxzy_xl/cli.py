@@ -560,6 +560,7 @@ def demo(folder: Path, n_branches: int, seed: int, committee: str, prefix: str, 
         summary, path, reports = d.summary, d.result, d.reports
     _headline(summary, path, _detail_beside(path))
     _said_reports(reports)
+    click.echo(f"收件登记：{register_path(d.inbox)}（收到的每个文件、替换和整改情况、各支部状态）")
     q = d.next
     if q is None:
         click.echo("")

@@ -51,7 +51,7 @@ from .model import Batch, FileResult, Previous, Summary
 from .normalize import period_label
 from .output import write_findings, write_group_lists, write_result
 from .read import Registry, Unreadable, load_book, read_registry
-from .register import RegisterRun, read_arrivals, register_path, update_register
+from .register import RegisterRun, read_arrivals, register_path, update_register, what_else
 from .resultbook import read_child, read_previous_all, result_filename
 from .review import reviewed, with_states
 from .rollup import rollup
@@ -64,10 +64,22 @@ RegistryArg = str | os.PathLike[str] | Registry
 RegisterArg = bool | str | os.PathLike[str]
 
 
-def _register_file(inbox: str | os.PathLike[str], register: RegisterArg) -> Path | None:
+def _register_file(inbox: str | os.PathLike[str], register: RegisterArg,
+                   outputs: Sequence[str | os.PathLike[str] | None] = ()) -> Path | None:
+    """Where the run keeps its inbox register. A path the caller named must not be one of this run's
+    outputs or a workbook of another kind (a 汇总表 given by mistake is refused, not set aside as a
+    damaged register); the register beside the inbox is set aside and rebuilt when it is not one."""
     if register is False:
         return None
-    return register_path(inbox) if register is True else Path(register)
+    if register is True:
+        return register_path(inbox)
+    path = Path(register)
+    if any(o is not None and Path(o).resolve() == path.resolve() for o in outputs):
+        raise PlacementRefused(f"收件登记不能与本次生成的文件同名：{path}")
+    other = what_else(path)
+    if other:
+        raise PlacementRefused(f"{path} 是{other}，不是收件登记，请给收件登记另起一个文件名（如 收件登记.xlsx）")
+    return path
 
 
 def _registry(registry: RegistryArg | None) -> Registry | None:
@@ -175,7 +187,7 @@ def run_check(inbox: str | os.PathLike[str], registry: RegistryArg | None = None
     over an input (:class:`~cxzy_xl.files.PlacementRefused`), and ``by_group`` without a registry that
     names groups."""
     reg_path = registry if isinstance(registry, (str, os.PathLike)) else None
-    book = _register_file(inbox, register)
+    book = _register_file(inbox, register, [output])
     refuse_placement([output, feedback, by_group, book], inbox=inbox, inputs=_inputs(reg_path, previous))
     reg = _registry(registry)
     if by_group is not None and not has_groups(reg):
@@ -211,8 +223,8 @@ def run_aggregate(inbox: str | os.PathLike[str], registry: RegistryArg | None = 
     when given (see :func:`read_folder`). The run is recorded in the inbox register (``register``: as
     :func:`run_check`). An inbox without a spreadsheet is refused (:class:`EmptyInbox`), nothing written."""
     reg_path = registry if isinstance(registry, (str, os.PathLike)) else None
-    book = _register_file(inbox, register)
     outputs = [output, detail_filename(output)] if output is not None and detail else [output]
+    book = _register_file(inbox, register, outputs)
     outputs.extend([parquet, book])
     refuse_placement(outputs, inbox=inbox, inputs=_inputs(reg_path, previous))
     refuse_empty_inbox(inbox)

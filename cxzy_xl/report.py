@@ -601,15 +601,14 @@ def _comment_context(path: Path, today: dt.date | None) -> tuple[dict[str, Any],
     for _, r in rows.sort_values(schema.CODE_COL, kind="stable").iterrows():
         code = str(r[schema.CODE_COL])
         doubtful = set(str(r.get(UNVERIFIED_COL) or "").split("、")) - {""}
-        figs = {name: shown(r[name], name) + ("（待核实）" if name in doubtful and name != "综合得分" else "")
-                for name in COMMENT_FIGURES}
+        figs = {name: shown(r[name], name) for name in COMMENT_FIGURES}
         mine = asked[asked[schema.CODE_COL].astype(str) == code]
         now = mine[mine["提出报告期"] == s.period]
         before = mine[mine["提出报告期"] != s.period]
         branches.append({
             "名称": str(r["党组织名称"]), "编码": code, **figs,
             "排名": "" if _none(r["排名"]) else int(r["排名"]), "等次": str(r.get("等次") or ""),
-            "待核实": sorted(doubtful),
+            "待核实": [n for n in COMMENT_FIGURES if n in doubtful and n != "综合得分"],
             "成绩": good.get(code, []),
             "问题": [{"事项": str(q["事项"]), "问题": str(q["问题"]), "要求": str(q["要求"]),
                     "期限": _cn_date(dt.date.fromisoformat(str(q["期限"])[:10])),

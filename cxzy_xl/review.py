@@ -23,7 +23,7 @@ from typing import Any
 import pandas as pd
 
 from . import schema
-from .aggregate import FIGURE, UNVERIFIED_COL, as_shown, shown
+from .aggregate import FIGURE, FIGURES, UNVERIFIED_COL, as_shown, shown
 from .model import Previous, Summary
 from .normalize import period_end
 from .schema import (
@@ -99,6 +99,17 @@ def _unverified(row: Mapping[str, Any]) -> set[str]:
     return set(str(text).split("、")) if text else set()
 
 
+SHOWN_DOUBTFUL = 3  # figures named in 报表错误's 问题 before 等N项
+
+
+def _doubtful_words(flagged: Sequence[str]) -> str:
+    """（参学率、承诺兑现率等5项数字待核实）: what the report's errors left out, the first few by name."""
+    if not flagged:
+        return ""
+    more = f"等{len(flagged)}项" if len(flagged) > SHOWN_DOUBTFUL else ""
+    return f"（{'、'.join(flagged[:SHOWN_DOUBTFUL])}{more}数字待核实）"
+
+
 def requirements(summary: Summary) -> pd.DataFrame:
     """This quarter's 问题 and 整改要求, one row per branch and :data:`~cxzy_xl.schema.RECTIFY` rule that
     finds one (columns :data:`~cxzy_xl.schema.RECTIFY_COLUMNS`; 本期 and 跟进 left for next quarter).
@@ -125,9 +136,9 @@ def requirements(summary: Summary) -> pd.DataFrame:
                 hit = rule.figure not in doubtful and whole is not None and value <= whole - schema.CLEAR_GAP + 1e-12
             if not hit:
                 continue
-            flagged = sorted(doubtful - {"综合得分"})
+            flagged = [f.name for f in FIGURES if f.name in doubtful and f.name != "综合得分"]
             words = {"value": shown(value, rule.figure), "whole": shown(whole, rule.figure) if whole is not None else "",
-                     "area": area, "unverified": f"（{'、'.join(flagged)}待核实）" if flagged and rule.key == "报表错误" else ""}
+                     "area": area, "unverified": _doubtful_words(flagged) if rule.key == "报表错误" else ""}
             out.append({"提出报告期": summary.period, schema.CODE_COL: code, "党组织名称": str(row["党组织名称"]),
                         "事项": rule.key, "指标": rule.figure, "当时": value, "全镇": whole,
                         "问题": rule.problem.format(**words), "要求": rule.ask.format(**words),

@@ -22,7 +22,7 @@ from cxzy_xl import schema
 from cxzy_xl.batch import TIE_BREAKS
 from cxzy_xl.files import PlacementRefused
 from cxzy_xl.findings import Code, Severity
-from cxzy_xl.pipeline import run_check
+from cxzy_xl.pipeline import run_aggregate, run_check
 from cxzy_xl.register import Register, read_register, record
 from cxzy_xl.schema import Branch
 from cxzy_xl.templates import write_branch_workbook, write_registry
@@ -227,6 +227,19 @@ def test_the_register_is_never_put_into_the_inbox(tmp_path):
     with pytest.raises(PlacementRefused):
         run_check(inbox, registry, register=inbox / "收件登记.xlsx")
     assert sorted(p.name for p in inbox.iterdir()) == ["T001_石门村党支部.xlsx", "T002_金龙村党支部.xlsx"]
+
+
+def test_a_register_named_over_another_workbook_is_refused_and_nothing_is_touched(tmp_path):
+    inbox, registry = _township(tmp_path)
+    result = run_aggregate(inbox, registry, output=tmp_path / "汇总.xlsx", detail=False, register=False).path
+    before = result.read_bytes()
+    for named in (result, tmp_path / "汇总.xlsx"):
+        with pytest.raises(PlacementRefused, match="汇总表|同名"):
+            run_check(inbox, registry, register=named)
+    with pytest.raises(PlacementRefused, match="同名"):
+        run_aggregate(inbox, registry, output=tmp_path / "新.xlsx", register=tmp_path / "新.xlsx")
+    assert result.read_bytes() == before
+    assert not [p for p in tmp_path.iterdir() if "无法读取" in p.name]
 
 
 def test_recording_a_run_changes_neither_the_register_nor_the_batch(tmp_path):
