@@ -8,6 +8,8 @@ row, values as their number formats show them), not from the code that wrote it.
 from __future__ import annotations
 
 import re
+import shutil
+import subprocess
 from pathlib import Path
 
 import openpyxl
@@ -210,3 +212,22 @@ def test_readme_names_every_variable_of_the_comments_template(township):
     branch = next(b for b in ctx["点评"] if b["问题"] and b["跟进"])
     names = {*ctx, *branch, *branch["问题"][0], *branch["跟进"][0]}
     assert not [n for n in names if n not in part], "README's list of the 点评 template's variables"
+
+
+@pytest.mark.skipif(shutil.which("soffice") is None or shutil.which("pdftotext") is None,
+                    reason="needs LibreOffice (soffice) and poppler-utils (pdftotext)")
+@pytest.mark.parametrize("quarter", ["one", "two"])
+def test_the_comments_print_one_page_per_branch(township, tmp_path, quarter):
+    """Rendered as a printer would (LibreOffice to PDF): each branch's 点评 on its own A4 page, its name on
+    top, signed at its foot (quarter two has 上期整改落实情况 too)."""
+    result = township.result if quarter == "one" else township.next.result
+    written = write_comments(result, tmp_path, today=__import__("datetime").date(2011, 10, 12))
+    subprocess.run(["soffice", "--headless", f"-env:UserInstallation={(tmp_path / 'lo').as_uri()}",
+                    "--convert-to", "pdf", "--outdir", str(tmp_path), str(written.path)], check=True,
+                   capture_output=True, timeout=300)
+    text = subprocess.run(["pdftotext", "-raw", str(written.path.with_suffix(".pdf")), "-"], check=True,
+                          capture_output=True, text=True).stdout
+    pages = text.split("\f")[:-1]
+    names = [r["党组织名称"][0] for _, r in sorted(_branches(result).items())]
+    assert [p.strip().splitlines()[0] for p in pages] == names
+    assert all("德新镇党委" in p and "2011年10月12日" in p.replace(" ", "") for p in pages)

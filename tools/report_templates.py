@@ -27,6 +27,7 @@ PACKAGE_TEMPLATES = ROOT / "cxzy_xl" / "docx_templates"  # the package's own cop
 WORKBOOKS = ROOT / "workbooks"
 SUMMARY_MARK, NOTICE_MARK, COMMENT_MARK = "cxzy-summary-template", "cxzy-notice-template", "cxzy-comment-template"
 PAGE_TITLE = "page title"  # the title style, starting a new page: the 点评's page per branch
+TIGHT_SUBTITLE = "tight subtitle"  # the subtitle without the line after it: a 点评 keeps to its page
 RUN_IN = "run-in"  # "标题。|正文": a body paragraph led by its heading in the heading's font (a page holds more)
 
 # --- 工作总结（草稿） -------------------------------------------------------------------------------
@@ -246,7 +247,7 @@ NOTICE: list[tuple[str, Any]] = [
 COMMENTS: list[tuple[str, Any]] = [
     (od.BODY, "{%p for b in 点评 %}"),
     (PAGE_TITLE, "{{ b.名称 }}"),
-    (od.SUBTITLE, "{{ 报告期 }}创先争优活动点评"),
+    (TIGHT_SUBTITLE, "{{ 报告期 }}创先争优活动点评"),
     (od.BODY, "{{ 报告期 }}，{{ b.名称 }}有党员{{ b.党员数 }}名，开展学习活动{{ b.活动次数 }}次"
               "{% if b.参学率 %}，参学率{{ b.参学率 }}{% endif %}；作出公开承诺{{ b.承诺数 }}项"
               "{% if b.承诺兑现率 %}，兑现率{{ b.承诺兑现率 }}{% endif %}；登记民情{{ b.民情件数 }}件"
@@ -293,6 +294,10 @@ def build(paragraphs: list[tuple[str, Any]], title: str, mark: str) -> Any:
             p = doc.add_paragraph(style=doc.styles[od.BODY])
             od.set_font(p.add_run(head), od.HEADING1_FONT)
             p.add_run(rest)
+            continue
+        if style == TIGHT_SUBTITLE:
+            p = doc.add_paragraph(text, style=doc.styles[od.SUBTITLE])
+            p.paragraph_format.space_after = 0
             continue
         if style == PAGE_TITLE:
             p = doc.add_paragraph(text, style=doc.styles[od.TITLE])
