@@ -344,7 +344,27 @@ def export_folder(source: str | os.PathLike[str], out: str | os.PathLike[str], *
     for x in skipped:
         loose.setdefault(Path(x.file).parent.as_posix(), []).append(x)
     counted: dict[tuple[str, str], str] = {}  # (partition, 党组织编码) → the file it was exported from
+    # A folder's tables wait here until every folder before it (in path order) is written: which copy of
+    # a branch counts is then the first in path order, whatever order the engine finishes them in. The
+    # files are handed out in path order, so only folders finished ahead of an earlier one wait.
+    ready: dict[str, list[tuple[str, dict[str, pd.DataFrame], list[Finding]]]] = {}
+    turn = 0
     with DatasetWriter(Path(out)) as writer:
+
+        def settle() -> None:
+            nonlocal turn
+            while turn < len(order) and order[turn] in ready:
+                f = order[turn]
+                turn += 1
+                for period, frames, found in ready.pop(f):
+                    if not period and BRANCH_TABLE not in frames:  # only files listed, no 报告期 to file them under
+                        loose.setdefault(f, []).extend(found)
+                        findings.extend(x for x in found if leaves_out(x))
+                        continue
+                    frames, dropped, added = counted_once(frames, period, counted)
+                    counted.update(added)
+                    writer.write(frames, period)
+                    findings.extend(x for x in [*found, *dropped] if leaves_out(x))
 
         def arrive(i: int, res: FileResult) -> None:
             nonlocal done, unreadable
@@ -356,15 +376,8 @@ def export_folder(source: str | os.PathLike[str], out: str | os.PathLike[str], *
             if left[f] == 0:
                 results = [held[f][j] for j in folders[f]]
                 del held[f]
-                for period, frames, found in folder_frames(results, f, reg, mask, loose.pop(f, [])):
-                    if not period and BRANCH_TABLE not in frames:  # only files listed, no 报告期 to file them under
-                        loose.setdefault(f, []).extend(found)
-                        findings.extend(x for x in found if leaves_out(x))
-                        continue
-                    frames, dropped, added = counted_once(frames, period, counted)
-                    counted.update(added)
-                    writer.write(frames, period)
-                    findings.extend(x for x in [*found, *dropped] if leaves_out(x))
+                ready[f] = folder_frames(results, f, reg, mask, loose.pop(f, []))
+                settle()
             if progress:
                 progress(done, len(tasks))
 

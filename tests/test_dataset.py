@@ -189,6 +189,31 @@ def test_a_folder_copied_into_another_counts_each_branch_once(township, tmp_path
         assert rows[schema.FILE_COL].str.split("/").str[0].nunique() == 1, table
 
 
+def _slow_first_folder(path: str, file: str):  # noqa: ANN202 - a per-file reader for the worker process
+    """process_file, slowly for the folder that sorts first: it finishes last."""
+    import time
+
+    from cxzy_xl.batch import process_file
+
+    if file.startswith("乙镇/"):
+        time.sleep(0.2)
+    return process_file(path, file)
+
+
+def test_which_copy_counts_is_the_first_in_path_order_whatever_finishes_first(township, tmp_path):
+    from concurrent.futures import ThreadPoolExecutor
+
+    tree = tmp_path / "县"
+    for town in ("甲镇", "乙镇"):  # 乙镇 sorts first (乙 U+4E59 before 甲 U+7532) and is read slowly
+        shutil.copytree(township.inbox, tree / town)
+    first = sorted(p.name for p in tree.iterdir())[0]
+    assert first == "乙镇"
+    with ThreadPoolExecutor(2) as pool:
+        summary = export_folder(tree, tmp_path / "dataset", executor=pool, reader=_slow_first_folder)
+    branches = read_dataset(summary.root, "支部")
+    assert set(branches[schema.FILE_COL].str.split("/").str[0]) == {first}
+
+
 def _results_tree(township, tree: Path) -> Path:
     """A county's share: a township's 汇总表 and 明细表 in its own folder, as offices mail them upward."""
     town = tree / "甲镇"
