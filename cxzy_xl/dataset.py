@@ -267,18 +267,40 @@ class DatasetWriter:
                     raise DatasetRefused(f"数据集文件夹 {target} 中有不是本程序写入的文件（如 {foreign[0].name}），"
                                          "为免删除他人的文件，未替换该季度的数据；请换一个导出文件夹，或移走这些文件后重试")
         trash = self.stage / "replaced"
+        done: list[tuple[Path, Path, Path | None]] = []  # (staged, target, where the old partition went)
         for i, (staged, target) in enumerate(moves):
+            old: Path | None = None
             try:
                 target.parent.mkdir(parents=True, exist_ok=True)
                 if target.exists():
                     trash.mkdir(exist_ok=True)
                     os.replace(target, trash / str(i))
+                    old = trash / str(i)
                 os.replace(staged, target)
             except OSError as exc:
-                # Windows: a part file open in another program (DuckDB, Excel's Power Query) cannot move
+                # Windows: a part file open in another program (DuckDB, Excel's Power Query) cannot move.
+                # Every partition already replaced goes back, so the dataset is the old one, whole.
+                left = self._restore([*done, (staged, target, old)] if old is not None else done)
+                where = f"；以下分区未能恢复，请重新导出：{'、'.join(str(p) for p in left)}" if left else "，数据集保持原样"
                 raise DatasetRefused(f"无法替换数据集中的 {target}（{exc.strerror or exc}），可能有程序正打开其中的文件；"
-                                     "请关闭后重新导出") from exc
+                                     f"请关闭后重新导出{where}") from exc
+            done.append((staged, target, old))
         return [t for _, t in moves]
+
+    @staticmethod
+    def _restore(done: list[tuple[Path, Path, Path | None]]) -> list[Path]:
+        """Undo the moves of a commit that failed, newest first: each new partition back to the staging
+        folder, each old one back in place. Returns the partitions that could not be put back."""
+        left = []
+        for staged, target, old in reversed(done):
+            try:
+                if target.exists() and not staged.exists():
+                    os.replace(target, staged)
+                if old is not None:
+                    os.replace(old, target)
+            except OSError:
+                left.append(target)
+        return left
 
 
 def is_our_part(path: Path) -> bool:

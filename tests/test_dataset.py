@@ -420,3 +420,30 @@ def test_a_partition_that_cannot_be_moved_is_a_message_not_a_traceback(township,
         export_folder(township.inbox, out)
     monkeypatch.undo()
     assert len(read_dataset(out, "支部")) == 15
+
+
+def test_a_commit_that_fails_halfway_leaves_the_old_dataset_whole(township, tmp_path, monkeypatch):
+    """Some partitions replaced, then one that cannot move (open in another program): the ones replaced go
+    back, so every table is the previous export's, byte for byte."""
+    import cxzy_xl.dataset as dataset
+
+    out = tmp_path / "dataset"
+    export_folder(township.inbox, out)
+    before = {p.relative_to(out): p.read_bytes() for p in out.rglob("*.parquet")}
+    real, calls = os.replace, []
+
+    def fails_on_the_fourth_partition(src, dst):
+        calls.append(dst)
+        if Path(dst).name.startswith("period=") and len([c for c in calls if Path(c).name.startswith("period=")]) == 4:
+            raise PermissionError(13, "Permission denied")
+        return real(src, dst)
+
+    fewer = tmp_path / "收件箱"  # the second export differs: a branch's file taken out
+    shutil.copytree(township.inbox, fewer)
+    next(fewer.glob("DX0*.xlsx")).unlink()
+    monkeypatch.setattr(dataset.os, "replace", fails_on_the_fourth_partition)
+    with pytest.raises(DatasetRefused, match="数据集保持原样"):
+        export_folder(fewer, out)
+    monkeypatch.undo()
+    after = {p.relative_to(out): p.read_bytes() for p in out.rglob("*.parquet")}
+    assert after == before
