@@ -231,3 +231,12 @@ def test_the_comments_print_one_page_per_branch(township, tmp_path, quarter):
     names = [r["党组织名称"][0] for _, r in sorted(_branches(result).items())]
     assert [p.strip().splitlines()[0] for p in pages] == names
     assert all("德新镇党委" in p and "2011年10月12日" in p.replace(" ", "") for p in pages)
+
+
+def test_report_on_a_detail_book_or_a_register_says_what_it_is(township, tmp_path):
+    from cxzy_xl.detailbook import detail_filename
+
+    for path, words in ((detail_filename(township.result), "这是明细表"),
+                        (township.folder / schema.REGISTER_NAME, "这是收件登记")):
+        out = CliRunner().invoke(main, ["report", str(path), "--点评", "-o", str(tmp_path)])
+        assert out.exit_code == 2 and words in out.output, out.output
