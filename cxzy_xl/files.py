@@ -125,11 +125,12 @@ def is_ours(path: str | os.PathLike[str], mark: str) -> bool:
     # says so. Excel, WPS and LibreOffice all stamp a new modified time when they save.
     terms = "{http://purl.org/dc/terms/}"
     created, modified = root.findtext(f"{terms}created"), root.findtext(f"{terms}modified")
-    return not desc and not by and bool(created) and created == modified and _meta_mark(Path(path)) == mark
+    return not desc and not by and bool(created) and created == modified and meta_mark(path) == mark
 
 
-def _meta_mark(path: Path) -> str:
-    """The template id in a workbook's ``_meta`` sheet (A1 ``template_id``, B1 the id), or ""."""
+def meta_mark(path: str | os.PathLike[str]) -> str:
+    """The template id in a workbook's ``_meta`` sheet (A1 ``template_id``, B1 the id), or "" (none, or
+    a file that cannot be read as a workbook)."""
     try:
         rows = CalamineWorkbook.from_path(str(path)).get_sheet_by_name(META_SHEET).to_python(nrows=1)
     except Exception:  # noqa: BLE001 - any workbook we cannot read is not ours

@@ -400,7 +400,8 @@ def leaves_out(finding: Finding) -> bool:
     return finding.code in NOT_COUNTED_REASONS and finding.severity is not Severity.INFO
 
 
-OTHER_IDS = {schema.RESULT_ID: "汇总表", schema.DETAIL_ID: "明细表", schema.REGISTRY_ID: "支部名单"}
+# what an export's tree may hold beside branch workbooks (a 收件登记 sits beside every township's inbox)
+OTHER_IDS = {k: v for k, v in schema.WORKBOOK_KINDS.items() if k != schema.TEMPLATE_ID}
 
 
 def folder_frames(results: Sequence[FileResult], folder: str, registry: Registry | None, mask: bool,

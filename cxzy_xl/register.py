@@ -30,7 +30,7 @@ from python_calamine import CalamineWorkbook
 
 from . import schema
 from .batch import COUNTED, NOT_COUNTED_REASONS
-from .files import AUTHOR, OutputNotice, WriteRefused, atomic, inside, is_ours
+from .files import AUTHOR, OutputNotice, WriteRefused, atomic, inside, is_ours, meta_mark
 from .findings import Code, Finding, Severity
 from .model import Batch
 from .schema import (
@@ -99,26 +99,18 @@ def register_path(inbox: str | os.PathLike[str]) -> Path:
     return (p.parent if p.name not in ("", ".", "..") else p.resolve().parent) / REGISTER_NAME
 
 
-KNOWN = {schema.RESULT_ID: "汇总表", schema.DETAIL_ID: "明细表", schema.TEMPLATE_ID: "支部填报表",
-         schema.REGISTRY_ID: "支部名单"}
-
-
 def what_else(path: str | os.PathLike[str]) -> str:
-    """What a file is when it is a readable workbook but not a register ("汇总表", "工作簿"…), or ""
+    """What a file is when it is a readable workbook but not a register ("汇总表", "其他工作簿"…), or ""
     (no such file, a register, or a file that cannot be read at all: a damaged register, most likely)."""
     p = Path(path)
     if not p.is_file():
         return ""
     try:
-        book = CalamineWorkbook.from_path(str(p))
-        names = book.sheet_names
-        meta = book.get_sheet_by_name(schema.META_SHEET).to_python(nrows=1) if schema.META_SHEET in names else []
+        CalamineWorkbook.from_path(str(p))
     except Exception:  # noqa: BLE001 - unreadable: damaged, not something else
         return ""
-    mark = str(meta[0][1]) if meta and len(meta[0]) > 1 and meta[0][0] == "template_id" else ""
-    if mark == REGISTER_ID:
-        return ""
-    return KNOWN.get(mark, "其他工作簿")
+    mark = meta_mark(p)
+    return "" if mark == REGISTER_ID else schema.WORKBOOK_KINDS.get(mark, "其他工作簿")
 
 
 def lock_path(path: str | os.PathLike[str]) -> Path:
@@ -495,5 +487,5 @@ def update_register(path: str | os.PathLike[str], batch: Batch, inbox: str | os.
         lock.release()
 
 
-__all__ = ["KNOWN", "Register", "RegisterDamaged", "RegisterRun", "compare", "inbox_key", "lock_path", "merge", "position",
+__all__ = ["Register", "RegisterDamaged", "RegisterRun", "compare", "inbox_key", "lock_path", "merge", "position",
            "read_arrivals", "read_register", "record", "register_path", "update_register", "what_else", "write_register"]

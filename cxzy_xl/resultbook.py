@@ -198,9 +198,8 @@ def open_result(path: str | os.PathLike[str]) -> tuple[ChildResult, RawBook]:
         raise RollupError(f"{path.name}：{exc}") from exc
     meta = book.meta
     if meta.get("template_id") != schema.RESULT_ID:
-        what = {schema.TEMPLATE_ID: "这是支部填报表", schema.DETAIL_ID: "这是明细表，请用它旁边的汇总表",
-                schema.REGISTRY_ID: "这是支部名单", schema.REGISTER_ID: "这是收件登记"}.get(
-            meta.get("template_id", ""), "不是由本工具生成的汇总表")
+        kind = schema.WORKBOOK_KINDS.get(meta.get("template_id", ""))
+        what = f"这是{kind}" + ("，请用它旁边的汇总表" if kind == "明细表" else "") if kind else "不是由本工具生成的汇总表"
         raise RollupError(f"{path.name} 不是创先争优汇总表（{what}），不能用于逐级汇总")
     if meta.get("template_version") != str(schema.VERSION):
         raise RollupError(f"{path.name} 的汇总表版本为{meta.get('template_version')}，本工具只能汇总第{schema.VERSION}版")

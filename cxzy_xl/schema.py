@@ -909,6 +909,10 @@ ON_TIME, LATE = "按时", "逾期"
 # _问题 (the errors and warnings of each version, to compare a resubmission with) is hidden.
 REGISTER_NAME = "收件登记.xlsx"
 REGISTER_ID = "cxzy-register"
+# Every workbook of ours by its _meta template_id, as a message names it: what a file is when it is given
+# where another kind is wanted (a 明细表 to cxzy report, a 收件登记 found in an export's tree).
+WORKBOOK_KINDS = {TEMPLATE_ID: "支部填报表", REGISTRY_ID: "支部名单", RESULT_ID: "汇总表", DETAIL_ID: "明细表",
+                  REGISTER_ID: "收件登记"}
 REGISTER_SHEETS: dict[str, tuple[str, ...]] = {
     "支部状态": ("收件箱", "报告期", "党组织编码", "党组织名称", "状态", "计入文件", "报送版本数", "首次收到", "最近收到",
              "错误数", "警告数", "退回次数", "更新于"),

@@ -447,3 +447,18 @@ def test_a_commit_that_fails_halfway_leaves_the_old_dataset_whole(township, tmp_
     monkeypatch.undo()
     after = {p.relative_to(out): p.read_bytes() for p in out.rglob("*.parquet")}
     assert after == before
+
+
+def test_the_inbox_register_beside_an_inbox_in_a_tree_is_listed_not_read_as_a_branch(township, tmp_path):
+    """A county's tree holds what townships keep: the inbox and, beside it, the 收件登记 a run wrote."""
+    from cxzy_xl.pipeline import run_check
+
+    town = tmp_path / "县" / "甲镇"
+    shutil.copytree(township.inbox, town / "收件箱")
+    run_check(town / "收件箱", township.registry)
+    assert (town / schema.REGISTER_NAME).exists()
+    summary = export_folder(tmp_path / "县", tmp_path / "dataset")
+    problems = read_dataset(summary.root, "问题清单")
+    mine = problems[problems["文件"] == f"甲镇/{schema.REGISTER_NAME}"]
+    assert list(mine["代码"]) == ["SKIPPED"] and "这是收件登记" in mine["问题及修改要求"].iloc[0]
+    assert len(read_dataset(summary.root, "支部")) == len(township.files)
