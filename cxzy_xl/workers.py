@@ -14,6 +14,7 @@ from __future__ import annotations
 import contextlib
 import multiprocessing as mp
 import os
+import pickle
 import sys
 import time
 from collections import deque
@@ -340,6 +341,19 @@ def _lost_on_engine(task: tuple[str, str], why: str) -> FileResult:
         Code.FILE_UNREADABLE, file, detail=f"读取时后台进程中止（{why}），文件可能过大或已损坏，请用Excel打开检查后重新保存报送")])
 
 
+class _Packed:
+    """A chunk task whose results cross back as one pickled ``bytes``, unpickled in the caller's thread.
+    Left to the engine, a dask client unpickles each result on its event-loop thread, interleaved with
+    the caller's own allocations, and the client's memory grows with every chunk (fragmented arenas);
+    one large ``bytes`` is allocated and freed whole."""
+
+    def __init__(self, fn: Callable[[Sequence[tuple[str, str]]], list[FileResult]]) -> None:
+        self.fn = fn
+
+    def __call__(self, tasks: Sequence[tuple[str, str]]) -> bytes:
+        return pickle.dumps(self.fn(tasks), protocol=pickle.HIGHEST_PROTOCOL)
+
+
 def map_chunks(executor: Executor, chunk_fn: Callable[[Sequence[tuple[str, str]]], list[FileResult]],
                chunks: Sequence[Sequence[tuple[str, str]]],
                emit: Callable[[tuple[int, int], FileResult], None], window: int = IN_FLIGHT) -> None:
@@ -351,9 +365,10 @@ def map_chunks(executor: Executor, chunk_fn: Callable[[Sequence[tuple[str, str]]
     it is never shut down here. At most ``window`` chunks are in flight at once."""
     pending: dict[Future[list[FileResult]], tuple[int, list[int]]] = {}
     waiting = deque(c for c, chunk in enumerate(chunks) if chunk)
+    packed = _Packed(chunk_fn)
 
     def submit(c: int, positions: list[int]) -> None:
-        pending[executor.submit(chunk_fn, [chunks[c][p] for p in positions])] = (c, positions)
+        pending[executor.submit(packed, [chunks[c][p] for p in positions])] = (c, positions)
 
     def top_up() -> None:
         # A window of chunks in flight, not all of them: the engine's bookkeeping (dask's scheduler
@@ -368,7 +383,7 @@ def map_chunks(executor: Executor, chunk_fn: Callable[[Sequence[tuple[str, str]]
         for fut in finished:
             c, positions = pending.pop(fut)
             try:
-                results = fut.result()
+                results: list[FileResult] = pickle.loads(fut.result())
             except (KeyboardInterrupt, SystemExit):
                 raise
             except BaseException as exc:  # noqa: BLE001 - whatever the engine raises for a lost task
