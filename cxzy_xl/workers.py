@@ -343,9 +343,9 @@ def _lost_on_engine(task: tuple[str, str], why: str) -> FileResult:
 
 class _Packed:
     """A chunk task whose results cross back as one pickled ``bytes``, unpickled in the caller's thread.
-    Left to the engine, a dask client unpickles each result on its event-loop thread, interleaved with
-    the caller's own allocations, and the client's memory grows with every chunk (fragmented arenas);
-    one large ``bytes`` is allocated and freed whole."""
+    Left to the engine, a dask client unpickles each result object by object on its event-loop thread;
+    measured at 10,000 files on a LocalCluster, the client's peak was 641 MB that way and 477 MB this
+    way (bench/README.md)."""
 
     def __init__(self, fn: Callable[[Sequence[tuple[str, str]]], list[FileResult]]) -> None:
         self.fn = fn
@@ -363,7 +363,7 @@ def map_chunks(executor: Executor, chunk_fn: Callable[[Sequence[tuple[str, str]]
     A chunk whose task fails (its worker killed: a native crash, a memory limit) is split and its files
     retried one by one; a file whose own task fails is FILE_UNREADABLE. The executor is the caller's:
     it is never shut down here. At most ``window`` chunks are in flight at once."""
-    pending: dict[Future[list[FileResult]], tuple[int, list[int]]] = {}
+    pending: dict[Future[bytes], tuple[int, list[int]]] = {}
     waiting = deque(c for c, chunk in enumerate(chunks) if chunk)
     packed = _Packed(chunk_fn)
 
