@@ -1,4 +1,4 @@
-"""`cxzy export` on the guarded local pool against a dask LocalCluster of two worker processes, alternating
+"""`cxzy export` on the guarded local pool against `--scheduler local:2` (a dask scheduler and two worker processes on this machine), alternating
 in one run, on bench.py's cached messy sets: wall time, the client process's own peak RSS (what must stay
 flat however many files there are) and the peak of the whole process tree (the workers included).
 

@@ -1,5 +1,5 @@
 """The analysts' Parquet dataset (contract 1.2, "Analysts: a Parquet dataset"), on this machine's
-guarded pool and on a dask LocalCluster of two worker processes: one folder per table, hive-partitioned
+guarded pool and on a dask cluster of two worker processes on this machine (`--scheduler local:2`): one folder per table, hive-partitioned
 by 报告期, typed from the contract, masked, each row with 党组织编码 and 来源文件; a quarter re-exported
 replaces that quarter only; a hostile file costs its own FILE_UNREADABLE on every engine.
 
@@ -334,6 +334,44 @@ def test_on_the_cluster_a_crash_and_a_memory_bomb_each_cost_one_finding(pooled, 
     # every other file is in the dataset, exactly as the local pool read them
     files = set(read_dataset(got.root, "党员名册")[schema.FILE_COL])
     assert files == set(read_dataset(pooled[0], "党员名册")[schema.FILE_COL])
+
+
+_CALLER_KILLED = """
+import os, sys
+from cxzy_xl.pipeline import engine
+with engine("local:2") as ex:
+    print(*sorted({ex.submit(os.getpid).result() for _ in range(8)}), flush=True)
+    os._exit(9)  # killed: no finally, nothing closed
+"""
+
+
+@needs_dask
+def test_local_cluster_runs_beside_the_caller_and_leaves_nothing_running(tmp_path):
+    import subprocess
+    import sys
+    import time
+
+    import psutil
+    from distributed import Scheduler
+
+    before = {p.pid for p in psutil.Process().children(recursive=True)}  # e.g. the guarded pool's own
+    with engine("local:2") as ex:
+        workers = {ex.submit(os.getpid).result() for _ in range(8)}
+        assert os.getpid() not in workers
+        # the scheduler is not in this process: there its memory grew with the files (bench/README)
+        assert not [s for s in Scheduler._instances if s.status.name == "running"]
+        started = [p.pid for p in psutil.Process().children(recursive=True) if p.pid not in before]
+        assert workers <= set(started)
+    time.sleep(1)
+    assert not [p for p in started if psutil.pid_exists(p) and psutil.Process(p).status() != "zombie"]
+    # a caller killed mid-run leaves no scheduler or worker behind either
+    caller = subprocess.run([sys.executable, "-c", _CALLER_KILLED], capture_output=True, text=True, timeout=120)
+    orphans = [int(p) for p in caller.stdout.split()]
+    assert caller.returncode == 9 and len(orphans) >= 1, caller.stderr[-2000:]
+    deadline = time.monotonic() + 20
+    while any(psutil.pid_exists(p) for p in orphans) and time.monotonic() < deadline:
+        time.sleep(0.2)
+    assert not [p for p in orphans if psutil.pid_exists(p)]
 
 
 def dying_chunk(tasks):
