@@ -172,7 +172,7 @@ def _not_counted(findings: Iterable[Finding]) -> list[Finding]:
     so they stay in the problem list, but as 提示: they are not the branch's errors or warnings, and
     every total (the command's count, its exit code, a branch's 错误数/警告数) counts by severity."""
     note = "（重复报送未采用的文件，不计入错误、警告数）"
-    return [f if f.severity is Severity.INFO else replace(f, severity=Severity.INFO, message=f.message + note)
+    return [f if f.severity is Severity.INFO else replace(f, severity=Severity.INFO, text=f.message + note)
             for f in findings]
 
 

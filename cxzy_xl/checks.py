@@ -257,7 +257,7 @@ def explain(findings: Sequence[Finding], results: Iterable[FileResult]) -> list[
             continue
         used.add((f.file, match[0]))
         if f.severity is Severity.ERROR:
-            out.append(replace(f, message=f.message + NOT_EXPLAINABLE))
+            out.append(f.with_message(f.message + NOT_EXPLAINABLE))
             continue
         out.append(make(Code.EXPLAINED, f.file, branch_code=f.branch_code, sheet=f.sheet, row=f.row, column=f.column,
                         cell=f.cell, value=match[1]["说明"], detail=f"【{f.code.kind}，{f.code.name}】{f.message}"))
@@ -535,7 +535,7 @@ def rule_filled_on(ctx: RuleContext) -> Iterator[Finding]:
         f = ctx.finding(Code.OUT_OF_RANGE, row, schema.INFO_SHEET, FILLED_ON, value=_text(row[FILLED_ON]),
                         detail=f"为实际填报的日期（{slip}）")
         note = "，可能是输入有误，请改正" + ("；此日期不用于判断是否逾期报送" if ctx.settings.deadline else "")
-        yield replace(f, message=f.message + note)
+        yield f.with_message(f.message + note)
 
 
 def rule_late(ctx: RuleContext) -> Iterator[Finding]:

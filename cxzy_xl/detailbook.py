@@ -17,6 +17,7 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
 try:  # the fast writer; xlsxwriter writes the same cells when it is missing
@@ -29,7 +30,7 @@ from .files import atomic
 from .findings import Code, Finding, make
 from .model import Batch, Summary
 from .normalize import period_label
-from .output import EXCEL_EPOCH, ResultStyles, table_frame, write_plain_table, write_result
+from .output import EXCEL_EPOCH, STREAMED_CELLS, ResultStyles, table_frame, write_plain_table, write_result
 from .read import a1
 from .resultbook import result_filename
 from .templates import FONT, column_width, new_workbook
@@ -117,25 +118,27 @@ def _write_rust(frames: Mapping[str, pd.DataFrame], meta: Mapping[str, str], tmp
     left, right, top, bottom = PRINT["margins_in"]
     for name, df in frames.items():
         sheet = schema.BRANCH_SHEET[name]
-        out = df.copy()
+        cols: dict[str, Any] = {}  # converted column by column: a city's copy of the whole frame first cost ~90 MB
         dates = []
-        for col in out.columns:
-            s = out[col]
+        for col in df.columns:
+            s = df[col]
             if pd.api.types.is_datetime64_any_dtype(s):
                 # as serials with a date format, as xlsxwriter's writer does: the binding takes a blank
                 # date (NaT) for the year 1
                 dates.append(col)
-                out[col] = ((s - EXCEL_EPOCH) / pd.Timedelta(days=1)).astype("float64")
+                cols[col] = ((s - EXCEL_EPOCH) / pd.Timedelta(days=1)).astype("float64").to_numpy()
                 continue
             if pd.api.types.is_numeric_dtype(s) and not pd.api.types.is_bool_dtype(s):
                 # infinities are blank, as xlsxwriter's writer leaves them
-                out[col] = pd.to_numeric(s, errors="coerce").astype("float64").replace([float("inf"), float("-inf")],
-                                                                                    float("nan"))
+                cols[col] = pd.to_numeric(s, errors="coerce").astype("float64").replace(
+                    [float("inf"), float("-inf")], float("nan")).to_numpy()
             else:
                 # as a plain list: a string column's map keeps pd.NA, which the binding would write as "<NA>"
                 empty = s.isna().to_numpy(dtype=bool).tolist()
-                out[col] = pd.Series([None if e or v == "" else str(v) for v, e in zip(s.tolist(), empty, strict=True)],
-                                     index=out.index, dtype=object)
+                values = np.empty(len(s), dtype=object)
+                values[:] = [None if e or v == "" else str(v) for v, e in zip(s.tolist(), empty, strict=True)]
+                cols[col] = values
+        out = pd.DataFrame(cols, columns=df.columns, copy=False)
         sheets.append((name, out))
         widths[name] = detail_widths(sheet, list(out.columns))
         formats[name] = [fmt().set_num_format("yyyy-mm-dd") if c in dates else fmt() for c in out.columns]
@@ -160,7 +163,7 @@ def _write_rust(frames: Mapping[str, pd.DataFrame], meta: Mapping[str, str], tmp
 def _write_xlsxwriter(frames: Mapping[str, pd.DataFrame], meta: Mapping[str, str], tmp: Path, header: str,
                       generated_at: dt.datetime) -> None:
     cells = sum(df.size for df in frames.values())
-    wb = new_workbook(tmp, constant_memory=cells > 4_000_000)
+    wb = new_workbook(tmp, constant_memory=cells > STREAMED_CELLS)
     wb.set_properties({"title": f"{meta.get('unit', '')}创先争优明细", "author": "cxzy_xl", "created": generated_at,
                        "comments": f"{schema.DETAIL_ID} v{schema.VERSION}"})
     st = ResultStyles(wb)
@@ -196,9 +199,12 @@ def write_detail(frames: Mapping[str, pd.DataFrame], path: str | Path, meta: Map
                  writer: str | None = None) -> DetailWritten:
     """Write the 明细表 (``frames`` from :func:`detail_frames`) to ``path`` under the rules of
     :mod:`cxzy_xl.files` (``replace``: as for the 汇总表). ``writer`` forces one of :data:`WRITERS`;
-    by default the fastest installed, falling back to xlsxwriter when it refuses a value."""
+    by default the fastest installed, falling back to xlsxwriter when it refuses a value; a city's
+    (over STREAMED_CELLS cells) is streamed row by row by xlsxwriter, as its 汇总表 is: the binding holds
+    the whole workbook until it saves (10,000 messy files, 10.9 million cells: 440–750 MB more)."""
     generated_at = generated_at or dt.datetime.now().replace(microsecond=0)
-    use = writer or (WRITERS[0] if rust_available() else WRITERS[1])
+    streamed = sum(df.size for df in frames.values()) > STREAMED_CELLS
+    use = writer or (WRITERS[0] if rust_available() and not streamed else WRITERS[1])
     with atomic(path, replace=replace, mark=schema.DETAIL_ID, what="明细表") as target:
         if use == WRITERS[0]:
             try:
@@ -224,8 +230,8 @@ def write_results(summary: Summary, path: str | Path | None = None, mask: bool =
                   folder: str | Path = ".", every_finding: bool = False, detail: bool = True,
                   writer: str | None = None) -> ResultsWritten:
     """Write the 汇总表 (:func:`cxzy_xl.output.write_result`) and, for a township's summary with
-    ``detail``, the 明细表 beside it (:func:`detail_filename`), the two at once: the 明细表 in a thread
-    while the 汇总表 is written. A text too long for a cell is cut in the 明细表 and listed in the
+    ``detail``, the 明细表 beside it (:func:`detail_filename`), the two at once (the 明细表 in a thread
+    while the 汇总表 is written) unless the 明细表 is a city's, over STREAMED_CELLS cells. A text too long for a cell is cut in the 明细表 and listed in the
     汇总表's 问题清单 (TEXT_CUT)."""
     generated_at = generated_at or dt.datetime.now().replace(microsecond=0)
     batch = summary.batch
@@ -248,13 +254,20 @@ def write_results(summary: Summary, path: str | Path | None = None, mask: bool =
         except BaseException as exc:  # noqa: BLE001 - raised again in the caller's thread below
             box["error"] = exc
 
+    # A city's 明细表 (over STREAMED_CELLS cells) is written after the 汇总表, not beside it: both stream
+    # rows through xlsxwriter then, which holds the GIL, so the two at once would gain no time.
+    together = sum(df.size for df in frames.values()) <= STREAMED_CELLS
     thread = threading.Thread(target=run, name="明细表", daemon=True)
-    thread.start()
+    if together:
+        thread.start()
     try:
         result = write_result(summary, path, mask, generated_at, progress, folder=folder,
                               every_finding=every_finding)
     finally:
-        thread.join()
+        if together:
+            thread.join()
+    if not together:
+        run()
     if "error" in box:
         raise box["error"]
     written: DetailWritten = box["done"]

@@ -134,6 +134,28 @@ def test_no_detail_writes_the_summary_only(demo, tmp_path):
     assert run.detail == detail_filename(out) and run.detail.exists()
 
 
+def test_a_citys_detail_is_streamed_after_the_summary_with_the_same_result(demo, tmp_path, monkeypatch):
+    import threading
+
+    from cxzy_xl import detailbook, output
+
+    beside = run_aggregate(demo.inbox, demo.registry, output=tmp_path / "beside.xlsx")
+    monkeypatch.setattr(detailbook, "STREAMED_CELLS", 10)  # any demo is "a city" now
+    monkeypatch.setattr(output, "FRAME_ROWS", 7)  # and its frames are written a few rows at a time
+    started = []
+    real_start = threading.Thread.start
+    monkeypatch.setattr(threading.Thread, "start", lambda t: (started.append(t.name), real_start(t))[1])
+    after = run_aggregate(demo.inbox, demo.registry, output=tmp_path / "after.xlsx")
+    assert "明细表" not in started
+    assert after.detail_writer == WRITERS[1], "a city's 明细表 streams its rows, as its 汇总表 does"
+    for one, other in ((beside.detail, after.detail), (beside.path, after.path)):
+        a, b = CalamineWorkbook.from_path(str(one)), CalamineWorkbook.from_path(str(other))
+        assert a.sheet_names == b.sheet_names
+        for name in a.sheet_names:
+            if name != schema.META_SHEET:
+                assert a.get_sheet_by_name(name).to_python() == b.get_sheet_by_name(name).to_python(), name
+
+
 # --- values read back as written, by either writer ---------------------------------------------------
 
 LONG = "长" * 32_767

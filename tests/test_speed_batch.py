@@ -26,6 +26,29 @@ def test_findings_pickle_field_for_field():
     assert type(back[0]) is Finding
 
 
+def test_a_finding_keeps_no_message_of_its_own_unless_one_was_written():
+    f = make(Code.BAD_TYPE, "c.xlsx", column="党员人数", value="二十", detail="整数")
+    assert f.text == "" and f.message == "“党员人数”应填整数，现为“二十”"
+    assert f.to_dict()["message"] == f.message and list(f.to_dict())[:4] == ["code", "file", "message", "severity"]
+    noted = f.with_message(f.message + "，请改正")
+    assert noted.message == "“党员人数”应填整数，现为“二十”，请改正" and pickle.loads(pickle.dumps(noted)) == noted
+    long = make(Code.BAD_TYPE, "c.xlsx", column="备注", value="长" * 500, detail="整数")
+    assert long.value == "长" * 500 and "…" in long.message and len(long.message) < 260
+
+
+def test_findings_from_workers_share_their_repeated_short_texts():
+    # two files' findings, pickled separately as two workers send them
+    def sent(file):
+        return pickle.dumps([make(Code.NORMALISED, file, sheet="党员名册", row=8, column="学历", cell="I8",
+                                  value="大专", detail="大学专科"),
+                             make(Code.NORMALISED, file, sheet="基本信息", row=8, column="联系电话", cell="B8",
+                                  value="139-6649-6171", detail="13966496171")])
+    a, b = pickle.loads(sent("a.xlsx")), pickle.loads(sent("b.xlsx"))
+    assert a[0].cell is b[0].cell and a[0].value is b[0].value and a[0].detail is b[0].detail
+    assert a[1].value is not b[1].value, "a phone number is long and rarely repeats: not kept for sharing"
+    assert [f.file for f in a] == ["a.xlsx"] * 2 and a[1].value == "139-6649-6171"
+
+
 def test_the_digest_reads_plain_floats_as_the_general_path_does():
     import math
 
