@@ -186,6 +186,11 @@ def rust_available() -> bool:
     return rx is not None
 
 
+def streamed(frames: Mapping[str, pd.DataFrame]) -> bool:
+    """A city's 明细表 (over STREAMED_CELLS cells): streamed row by row by xlsxwriter, after the 汇总表."""
+    return sum(df.size for df in frames.values()) > STREAMED_CELLS
+
+
 @dataclass
 class DetailWritten:
     """Where the 明细表 went and which writer wrote it (:data:`WRITERS`)."""
@@ -203,8 +208,7 @@ def write_detail(frames: Mapping[str, pd.DataFrame], path: str | Path, meta: Map
     (over STREAMED_CELLS cells) is streamed row by row by xlsxwriter, as its 汇总表 is: the binding holds
     the whole workbook until it saves (10,000 messy files, 10.9 million cells: 440–750 MB more)."""
     generated_at = generated_at or dt.datetime.now().replace(microsecond=0)
-    streamed = sum(df.size for df in frames.values()) > STREAMED_CELLS
-    use = writer or (WRITERS[0] if rust_available() and not streamed else WRITERS[1])
+    use = writer or (WRITERS[0] if rust_available() and not streamed(frames) else WRITERS[1])
     with atomic(path, replace=replace, mark=schema.DETAIL_ID, what="明细表") as target:
         if use == WRITERS[0]:
             try:
@@ -231,8 +235,8 @@ def write_results(summary: Summary, path: str | Path | None = None, mask: bool =
                   writer: str | None = None) -> ResultsWritten:
     """Write the 汇总表 (:func:`cxzy_xl.output.write_result`) and, for a township's summary with
     ``detail``, the 明细表 beside it (:func:`detail_filename`), the two at once (the 明细表 in a thread
-    while the 汇总表 is written) unless the 明细表 is a city's, over STREAMED_CELLS cells. A text too long for a cell is cut in the 明细表 and listed in the
-    汇总表's 问题清单 (TEXT_CUT)."""
+    while the 汇总表 is written) unless the 明细表 is a city's (:func:`streamed`). A text too long for a
+    cell is cut in the 明细表 and listed in the 汇总表's 问题清单 (TEXT_CUT)."""
     generated_at = generated_at or dt.datetime.now().replace(microsecond=0)
     batch = summary.batch
     if not detail or batch is None or summary.by_unit is not None:
@@ -254,9 +258,9 @@ def write_results(summary: Summary, path: str | Path | None = None, mask: bool =
         except BaseException as exc:  # noqa: BLE001 - raised again in the caller's thread below
             box["error"] = exc
 
-    # A city's 明细表 (over STREAMED_CELLS cells) is written after the 汇总表, not beside it: both stream
-    # rows through xlsxwriter then, which holds the GIL, so the two at once would gain no time.
-    together = sum(df.size for df in frames.values()) <= STREAMED_CELLS
+    # A city's 明细表 is written after the 汇总表, not beside it: both stream rows through xlsxwriter
+    # then, which holds the GIL, so the two at once would gain no time.
+    together = not streamed(frames)
     thread = threading.Thread(target=run, name="明细表", daemon=True)
     if together:
         thread.start()
@@ -275,4 +279,4 @@ def write_results(summary: Summary, path: str | Path | None = None, mask: bool =
 
 
 __all__ = ["CELL_TEXT", "DetailWritten", "ResultsWritten", "WRITERS", "detail_filename", "detail_frames", "detail_meta",
-           "rust_available", "write_detail", "write_results"]
+           "rust_available", "streamed", "write_detail", "write_results"]

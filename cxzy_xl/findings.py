@@ -133,8 +133,6 @@ class Finding:
 
 _SHARED_UP_TO = 10  # characters: cells, choices, dates; not phone or ID numbers, which rarely repeat
 _SHARED_MOST = 200_000  # distinct short texts kept for sharing
-
-
 _SHARED: dict[str, str] = {}
 
 
