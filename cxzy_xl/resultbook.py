@@ -234,7 +234,7 @@ def open_result(path: str | os.PathLike[str]) -> tuple[ChildResult, RawBook]:
             if code is None:
                 continue
             findings.append(Finding(
-                code=code, file=f"{unit}/{row['文件'] or ''}", text=str(row["问题及修改要求"] or ""),
+                code=code, file=f"{unit}/{row['文件'] or ''}", text=str(row["问题及修改要求"] or "") or code.kind,
                 severity=_SEVERITY_BY_LABEL.get(str(row["类别"]), code.severity),
                 branch_code=_text(row[schema.CODE_COL]), sheet=_text(row["工作表"]), cell=_text(row["单元格"]),
                 value=_text(row["填写内容"])))

@@ -156,6 +156,27 @@ def test_a_citys_detail_is_streamed_after_the_summary_with_the_same_result(demo,
                 assert a.get_sheet_by_name(name).to_python() == b.get_sheet_by_name(name).to_python(), name
 
 
+def test_a_problem_whose_reason_was_cleared_reads_back_as_its_kind(demo, tmp_path):
+    """A result's problem list read back keeps each written reason; one an office cleared by hand reads
+    as the problem's kind (问题类型), not as its code's template with nothing filled in."""
+    import shutil
+
+    from cxzy_xl.resultbook import open_result
+
+    path = shutil.copy(demo.result, tmp_path / "改过.xlsx")
+    wb = openpyxl.load_workbook(path)
+    ws = wb[schema.FINDINGS_SHEET]
+    head = [c.value for c in ws[1]]
+    cleared = ws.cell(2, head.index("问题及修改要求") + 1)
+    kept = ws.cell(3, head.index("问题及修改要求") + 1).value
+    code = Code[ws.cell(2, head.index("代码") + 1).value]
+    cleared.value = None
+    wb.save(path)
+    child, _ = open_result(path)
+    assert child.findings[0].message == code.kind
+    assert child.findings[1].message == kept
+
+
 # --- values read back as written, by either writer ---------------------------------------------------
 
 LONG = "长" * 32_767
